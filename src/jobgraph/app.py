@@ -1,0 +1,52 @@
+"""create_app(settings): the ASGI application; its lifespan owns the engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from jobgraph import __version__
+from jobgraph.db.engine import Database, make_database, make_engine
+from jobgraph.settings import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The jobgraph app; refuses to start against a database that is not migrated."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = make_database(make_engine(settings.database_url, echo=settings.sql_echo))
+        try:
+            await db.ensure_migrated()
+            app.state.db = db
+            yield
+        finally:
+            await db.dispose()
+
+    app = FastAPI(
+        title="jobgraph",
+        version=__version__,
+        description="Quantum-computing jobs as a queryable graph, with a Pasqal Cloud "
+        "compatible REST job list.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+
+    @app.get("/healthz", tags=["health"], summary="Whether the database answers")
+    async def healthz(request: Request) -> JSONResponse:
+        db: Database = request.app.state.db
+        try:
+            await db.ping()
+        except (SQLAlchemyError, OSError) as error:
+            return JSONResponse(
+                {"status": "unavailable", "reason": f"database did not answer: {error}"},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ok"})
+
+    return app

@@ -1,0 +1,1 @@
+"""Storage: column types, tables, engine and migrations."""

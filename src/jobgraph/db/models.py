@@ -1,0 +1,132 @@
+"""SQLModel tables Project, Batch, Job and JobResult, with the indexes the API's filters use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, Table
+from sqlmodel import Field, SQLModel
+
+from jobgraph.db.types import UTCDateTime, id_type, json_column_type, text_type
+
+
+def _id(*, primary_key: bool = False, nullable: bool = False) -> Any:
+    return Field(
+        default=None if nullable else ...,
+        sa_column=Column(id_type(), primary_key=primary_key, nullable=nullable),
+    )
+
+
+def _text(*, nullable: bool = True) -> Any:
+    return Field(
+        default=None if nullable else ..., sa_column=Column(text_type(), nullable=nullable)
+    )
+
+
+def _fk(target: str, *, nullable: bool = False) -> Any:
+    return Field(
+        sa_column=Column(
+            id_type(),
+            ForeignKey(target, deferrable=True, initially="DEFERRED"),
+            nullable=nullable,
+        )
+    )
+
+
+def _time(*, nullable: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+def _json(*, nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(json_column_type(), nullable=nullable))
+
+
+class Project(SQLModel, table=True):
+    __tablename__ = "project"
+    __table_args__ = (Index("ix_project_created_at_id", "created_at", "id"),)
+
+    id: str = _id(primary_key=True)
+    name: str = _text(nullable=False)
+    created_at: datetime = _time()
+
+
+class Batch(SQLModel, table=True):
+    __tablename__ = "batch"
+    __table_args__ = (
+        Index("ix_batch_created_at_id", "created_at", "id"),
+        Index("ix_batch_project_created_at_id", "project_id", "created_at", "id"),
+        Index("ix_batch_user_created_at_id", "user_id", "created_at", "id"),
+        Index("ix_batch_parent_id", "parent_id"),
+    )
+
+    id: str = _id(primary_key=True)
+    parent_id: str | None = _id(nullable=True)
+    project_id: str = _fk("project.id")
+    user_id: str | None = _text()
+    status: str = _text(nullable=False)
+    device_type: str | None = Field(default=None)
+    priority: int = 0
+    open: bool = False
+    complete: bool = False
+    tags: list[str] | None = _json()
+    configuration: dict[str, Any] | None = _json()
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+    start_datetime: datetime | None = _time(nullable=True)
+    end_datetime: datetime | None = _time(nullable=True)
+
+
+class Job(SQLModel, table=True):
+    __tablename__ = "job"
+    __table_args__ = (
+        Index("ix_job_created_at_id", "created_at", "id"),
+        Index("ix_job_batch_created_at_id", "batch_id", "created_at", "id"),
+        Index("ix_job_project_created_at_id", "project_id", "created_at", "id"),
+        Index("ix_job_user_created_at_id", "user_id", "created_at", "id"),
+        Index("ix_job_status_created_at_id", "status", "created_at", "id"),
+        Index("ix_job_parent_id", "parent_id"),
+    )
+
+    id: str = _id(primary_key=True)
+    parent_id: str | None = _id(nullable=True)
+    batch_id: str = _fk("batch.id")
+    project_id: str = _fk("project.id")
+    user_id: str | None = _text()
+    status: str = _text(nullable=False)
+    origin: str = "UNKNOWN"
+    runs: int = 0
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+    start_timestamp: datetime | None = _time(nullable=True)
+    end_timestamp: datetime | None = _time(nullable=True)
+    variables: dict[str, Any] | None = _json()
+    errors: list[str] | None = _json()
+    progress: int = 0
+    creation_order: int = 0
+    slurm_job_id: str | None = Field(default=None)
+    cluster_name: str | None = Field(default=None)
+
+
+class JobResult(SQLModel, table=True):
+    """A job's result payload, kept apart so that job lists never read it."""
+
+    __tablename__ = "job_result"
+
+    job_id: str = Field(
+        sa_column=Column(
+            id_type(),
+            ForeignKey("job.id", deferrable=True, initially="DEFERRED", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    result: Any = _json(nullable=False)
+
+
+metadata = SQLModel.metadata
+
+# The Core tables, for bulk statements that skip the ORM.
+project_table: Table = Project.__table__  # type: ignore[attr-defined]
+batch_table: Table = Batch.__table__  # type: ignore[attr-defined]
+job_table: Table = Job.__table__  # type: ignore[attr-defined]
+job_result_table: Table = JobResult.__table__  # type: ignore[attr-defined]

@@ -1,0 +1,76 @@
+"""Column types that make SQLite and PostgreSQL agree: UTC timestamps, JSON, array length."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Integer, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeDecorator
+
+ID_LENGTH = 36
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC instant on both databases.
+
+    PostgreSQL stores timestamptz. SQLite stores fixed-width text in UTC, which sorts and
+    compares as the instant does; naive values are refused so no offset is ever guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} has no timezone; pass UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def text_type(length: int | None = None) -> Any:
+    """Text that sorts by code point on both databases (PostgreSQL gets the "C" collation)."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+def id_type() -> Any:
+    """Ids are the lowercase 36-character UUID text that the API returns."""
+    return text_type(ID_LENGTH)
+
+
+def json_column_type() -> Any:
+    """JSON on SQLite, JSONB on PostgreSQL."""
+    return JSON().with_variant(JSONB(), "postgresql")
+
+
+class json_array_length(FunctionElement[int]):
+    """Length of a JSON array column; NULL when the column is NULL."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "json_array_length"
+
+
+@compiles(json_array_length, "sqlite")
+def _sqlite_json_array_length(element: json_array_length, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_array_length({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_array_length, "postgresql")
+def _pg_json_array_length(element: json_array_length, compiler: SQLCompiler, **kw: Any) -> str:
+    arg = compiler.process(element.clauses, **kw)
+    return f"(CASE WHEN jsonb_typeof({arg}) = 'array' THEN jsonb_array_length({arg}) END)"

@@ -1,0 +1,69 @@
+"""Wire enums and limits shared by the GraphQL schema, the REST route and the query core."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 100
+
+
+class JobStatus(StrEnum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    ERROR = "ERROR"
+    CANCELED = "CANCELED"
+    CANCELING = "CANCELING"
+
+
+class BatchStatus(StrEnum):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    CANCELED = "CANCELED"
+    TIMED_OUT = "TIMED_OUT"
+    ERROR = "ERROR"
+    PAUSED = "PAUSED"
+
+
+class JobOrigin(StrEnum):
+    CLIENT = "CLIENT"
+    AZURE = "AZURE"
+    OVH = "OVH"
+    UNKNOWN = "UNKNOWN"
+
+
+class OrderDirection(StrEnum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+class JobOrderField(StrEnum):
+    """Sortable job columns; the value is the column name (and the REST order_by value)."""
+
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    START_TIMESTAMP = "start_timestamp"
+    END_TIMESTAMP = "end_timestamp"
+    RUNS = "runs"
+    STATUS = "status"
+    PROGRESS = "progress"
+    CREATION_ORDER = "creation_order"
+    ID = "id"
+
+
+class BatchOrderField(StrEnum):
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    START_DATETIME = "start_datetime"
+    END_DATETIME = "end_datetime"
+    PRIORITY = "priority"
+    STATUS = "status"
+    ID = "id"
+
+
+class ProjectOrderField(StrEnum):
+    CREATED_AT = "created_at"
+    NAME = "name"
+    ID = "id"

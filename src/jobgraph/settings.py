@@ -1,0 +1,47 @@
+"""Settings read from JOBGRAPH_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+def default_database_url(data_dir: Path = DEFAULT_DATA_DIR) -> str:
+    """The SQLite file used when JOBGRAPH_DATABASE_URL is not set."""
+    return f"sqlite+aiosqlite:///{data_dir / 'jobgraph.db'}"
+
+
+class Settings(BaseSettings):
+    """Everything jobgraph can be told from the environment (prefix JOBGRAPH_)."""
+
+    model_config = SettingsConfigDict(env_prefix="JOBGRAPH_", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=default_database_url,
+        description="sqlite+aiosqlite:///path.db (default) or postgresql+asyncpg://user@host/db",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1)
+    log_level: str = "info"
+    results_secret: SecretStr = Field(
+        default=SecretStr("jobgraph-development-secret-change-me"),
+        description="HMAC key that signs result download links.",
+    )
+    results_link_ttl_seconds: int = Field(default=900, ge=1)
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL put in result links; by default the URL the request came to.",
+    )
+    max_query_depth: int = Field(default=10, ge=1)
+    max_aliases: int = Field(default=30, ge=1)
+    sql_echo: bool = False
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment; keyword overrides win."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,84 @@
+"""Fixtures: every database test runs on a SQLite file and, when configured, on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+
+from jobgraph.app import create_app
+from jobgraph.db.engine import Database, make_database, make_engine
+from jobgraph.db.migrate import upgrade
+from jobgraph.settings import Settings
+from tests.databases import (
+    POSTGRES_URL_VARIABLE,
+    empty_tables,
+    postgres_server_url,
+    throwaway_postgres_database,
+)
+from tests.factories import Factory
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_url() -> Iterator[str]:
+    server = postgres_server_url()
+    if server is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(
+                f"CI=true but {POSTGRES_URL_VARIABLE} is not set: PostgreSQL must run in CI"
+            )
+        pytest.skip(f"PostgreSQL half skipped: set {POSTGRES_URL_VARIABLE} to run it")
+    with throwaway_postgres_database(server) as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database of each kind."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'jobgraph.db'}"
+        upgrade(url)
+        yield url
+    else:
+        url = request.getfixturevalue("migrated_postgres_url")
+        yield url
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = make_database(make_engine(database_url))
+    if database.dialect == "postgresql":
+        await empty_tables(database_url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str, db: Database) -> Settings:
+    return Settings(database_url=database_url, results_secret="test-secret")
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    transport = ASGITransport(app=app)
+    async with AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+def factory(db: Database) -> Factory:
+    return Factory(db)
