@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, ForeignKey, Index, Table
+from sqlalchemy.orm import configure_mappers
 from sqlmodel import Field, SQLModel
 
 from jobgraph.db.types import UTCDateTime, id_type, json_column_type, text_type
@@ -124,6 +125,10 @@ class JobResult(SQLModel, table=True):
 
 
 metadata = SQLModel.metadata
+
+# Reads build rows with model_construct (no validation, no session); that needs the
+# mappers configured up front, which an ORM query would otherwise do lazily.
+configure_mappers()
 
 # The Core tables, for bulk statements that skip the ORM.
 project_table: Table = Project.__table__  # type: ignore[attr-defined]

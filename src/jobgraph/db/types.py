@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
@@ -74,3 +74,25 @@ def _sqlite_json_array_length(element: json_array_length, compiler: SQLCompiler,
 def _pg_json_array_length(element: json_array_length, compiler: SQLCompiler, **kw: Any) -> str:
     arg = compiler.process(element.clauses, **kw)
     return f"(CASE WHEN jsonb_typeof({arg}) = 'array' THEN jsonb_array_length({arg}) END)"
+
+
+class json_array_contains(FunctionElement[bool]):
+    """Whether a JSON array column holds the given string."""
+
+    type = Boolean()
+    inherit_cache = True
+    name = "json_array_contains"
+
+
+@compiles(json_array_contains, "sqlite")
+def _sqlite_json_array_contains(
+    element: json_array_contains, compiler: SQLCompiler, **kw: Any
+) -> str:
+    column, value = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = {value})"
+
+
+@compiles(json_array_contains, "postgresql")
+def _pg_json_array_contains(element: json_array_contains, compiler: SQLCompiler, **kw: Any) -> str:
+    column, value = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({column} @> jsonb_build_array(CAST({value} AS TEXT)))"

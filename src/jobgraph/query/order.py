@@ -1,0 +1,157 @@
+"""ORDER BY clauses that end in id, keyset predicates, and opaque cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ColumnElement, Table, and_, false, or_, tuple_
+from sqlalchemy.sql.elements import UnaryExpression
+
+from jobgraph.db.types import UTCDateTime
+from jobgraph.domain import OrderDirection
+from jobgraph.query.spec import InvalidQueryError, OrderTerm
+
+ASC, DESC = OrderDirection.ASC, OrderDirection.DESC
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A complete ordering of one table: the requested keys, then id as the tie-breaker."""
+
+    table: Table
+    terms: tuple[OrderTerm, ...]
+
+    @classmethod
+    def of(cls, table: Table, terms: Sequence[OrderTerm], default: OrderTerm) -> Ordering:
+        """Drop repeated keys, stop at id, and end with id in the first key's direction."""
+        kept: list[OrderTerm] = []
+        for term in terms or (default,):
+            if term.field not in table.c:
+                raise InvalidQueryError(f"cannot order {table.name}s by `{term.field}`")
+            if all(term.field != seen.field for seen in kept):
+                kept.append(term)
+            if term.field == "id":
+                break
+        if kept[-1].field != "id":
+            kept.append(OrderTerm("id", kept[0].direction))
+        return cls(table, tuple(kept))
+
+    def columns(self) -> list[Column[Any]]:
+        return [self.table.c[term.field] for term in self.terms]
+
+    def clauses(self, *, reverse: bool = False) -> list[UnaryExpression[Any]]:
+        """ORDER BY; NULLs come after every value in the requested order (first if reversed)."""
+        clauses = []
+        for term, column in zip(self.terms, self.columns(), strict=True):
+            ascending = (term.direction == ASC) != reverse
+            clause = column.asc() if ascending else column.desc()
+            if column.nullable:
+                clause = clause.nulls_first() if reverse else clause.nulls_last()
+            clauses.append(clause)
+        return clauses
+
+    @property
+    def signature(self) -> str:
+        keys = ",".join(f"{term.field}:{term.direction.value}" for term in self.terms)
+        return f"{self.table.name}|{keys}"
+
+    def key_of(self, row: Mapping[Any, Any]) -> tuple[Any, ...]:
+        return tuple(row[term.field] for term in self.terms)
+
+    # Keyset predicates: which rows lie strictly after (or before) a position in this order.
+
+    def after(self, key: Sequence[Any]) -> ColumnElement[bool]:
+        return self._beyond(key, forward=True)
+
+    def before(self, key: Sequence[Any]) -> ColumnElement[bool]:
+        return self._beyond(key, forward=False)
+
+    def at_or_before(self, key: Sequence[Any]) -> ColumnElement[bool]:
+        return or_(self.before(key), self.table.c.id == key[-1])
+
+    def at_or_after(self, key: Sequence[Any]) -> ColumnElement[bool]:
+        return or_(self.after(key), self.table.c.id == key[-1])
+
+    def _beyond(self, key: Sequence[Any], *, forward: bool) -> ColumnElement[bool]:
+        columns = self.columns()
+        same_direction = len({term.direction for term in self.terms}) == 1
+        if same_direction and not any(column.nullable for column in columns):
+            upward = (self.terms[0].direction == ASC) == forward
+            left, right = tuple_(*columns), tuple(key)
+            comparison: ColumnElement[bool] = left > right if upward else left < right
+            return comparison
+        branches: list[ColumnElement[bool]] = []
+        ties: list[ColumnElement[bool]] = []
+        for term, column, value in zip(self.terms, columns, key, strict=True):
+            branches.append(and_(*ties, _strictly_beyond(column, term.direction, value, forward)))
+            ties.append(column.is_(None) if value is None else column == value)
+        return or_(false(), *branches)
+
+    # Cursors: base64 of the ordering's signature and the row's sort key.
+
+    def encode_cursor(self, row: Mapping[Any, Any]) -> str:
+        values = [_encode_value(value) for value in self.key_of(row)]
+        raw = json.dumps([self.signature, values], separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    def decode_cursor(self, cursor: str, argument: str) -> tuple[Any, ...]:
+        try:
+            padded = cursor + "=" * (-len(cursor) % 4)
+            signature, values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        except (ValueError, TypeError, binascii.Error) as error:
+            raise InvalidQueryError(f"`{argument}` is not a valid cursor") from error
+        if signature != self.signature:
+            raise InvalidQueryError(
+                f"`{argument}` is a cursor of another ordering or list; "
+                "request cursors again with the same orderBy"
+            )
+        if not isinstance(values, list) or len(values) != len(self.terms):
+            raise InvalidQueryError(f"`{argument}` is not a valid cursor")
+        return tuple(
+            _decode_value(column, value, argument)
+            for column, value in zip(self.columns(), values, strict=True)
+        )
+
+
+def _strictly_beyond(
+    column: Column[Any], direction: OrderDirection, value: Any, forward: bool
+) -> ColumnElement[bool]:
+    """Rows whose value comes strictly later (forward) or earlier in this key's order."""
+    if value is None:  # NULLs come last: nothing is after them, every value is before
+        return false() if forward else column.is_not(None)
+    upward = (direction == ASC) == forward
+    beyond: ColumnElement[bool] = column > value if upward else column < value
+    if forward and column.nullable:
+        return or_(beyond, column.is_(None))
+    return beyond
+
+
+def _encode_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _decode_value(column: Column[Any], value: Any, argument: str) -> Any:
+    if value is None and column.nullable:
+        return None
+    expected: type = str
+    if isinstance(column.type, UTCDateTime):
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                pass
+            else:
+                if parsed.tzinfo is not None:
+                    return parsed
+        raise InvalidQueryError(f"`{argument}` is not a valid cursor")
+    if column.type.python_type is int:
+        expected = int
+    if type(value) is not expected:
+        raise InvalidQueryError(f"`{argument}` is not a valid cursor")
+    return value

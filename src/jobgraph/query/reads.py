@@ -1,0 +1,158 @@
+"""The read API the GraphQL and REST adapters call; each read is its own short unit of work."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+
+from jobgraph.db import models
+from jobgraph.db.engine import Database
+from jobgraph.domain import OrderDirection
+from jobgraph.query import paging
+from jobgraph.query.paging import Entity, Page, Row
+from jobgraph.query.spec import (
+    FilterSpec,
+    JobFilterSpec,
+    Listing,
+    OffsetRequest,
+    OrderTerm,
+)
+from jobgraph.query.where import batch_condition, job_condition, project_condition
+
+NEWEST_FIRST = OrderTerm("created_at", OrderDirection.DESC)
+
+JOBS = Entity(models.Job, models.job_table, job_condition, NEWEST_FIRST)
+BATCHES = Entity(models.Batch, models.batch_table, batch_condition, NEWEST_FIRST)
+PROJECTS = Entity(models.Project, models.project_table, project_condition, NEWEST_FIRST)
+
+# Batching chunk for `id IN (...)` lookups, well under both databases' parameter limits.
+IDS_PER_STATEMENT = 1000
+
+
+@dataclass(frozen=True)
+class OffsetPage:
+    """A REST page: the rows, and how many rows match in all."""
+
+    jobs: list[models.Job]
+    total: int
+
+
+async def list_page(db: Database, entity: Entity[Row], listing: Listing) -> Page[Row]:
+    """A keyset window of `entity` rows matching the listing's filter, in its order."""
+    async with db.read() as conn:
+        return await paging.keyset_page(conn, entity, listing)
+
+
+async def boundary_exists(
+    db: Database, entity: Entity[Row], listing: Listing, *, previous: bool
+) -> bool:
+    """Whether matching rows exist before the listing's `after` (or after its `before`)."""
+    async with db.read() as conn:
+        return await paging.boundary_exists(conn, entity, listing, previous=previous)
+
+
+async def count_rows(db: Database, entity: Entity[Row], spec: FilterSpec) -> int:
+    """How many `entity` rows match the filter."""
+    async with db.read() as conn:
+        return await paging.count(conn, entity, spec)
+
+
+async def pages_by_parent(
+    db: Database,
+    entity: Entity[Row],
+    parent: Literal["batch_id", "project_id"],
+    parent_ids: Sequence[str],
+    listing: Listing,
+) -> dict[str, Page[Row]]:
+    """The listing's window within each parent (a batch's jobs, a project's batches...)."""
+    async with db.read() as conn:
+        column = entity.table.c[parent]
+        return await paging.keyset_pages_by_parent(conn, entity, column, parent_ids, listing)
+
+
+async def counts_by_parent(
+    db: Database,
+    entity: Entity[Row],
+    parent: Literal["batch_id", "project_id"],
+    parent_ids: Sequence[str],
+    spec: FilterSpec,
+) -> dict[str, int]:
+    """How many matching rows each parent holds."""
+    async with db.read() as conn:
+        column = entity.table.c[parent]
+        return await paging.counts_by_parent(conn, entity, column, parent_ids, spec)
+
+
+async def rows_by_ids(db: Database, entity: Entity[Row], ids: Sequence[str]) -> list[Row]:
+    """The rows with these ids, in no particular order; unknown ids are left out."""
+    unique = list(dict.fromkeys(ids))
+    found: list[Row] = []
+    async with db.read() as conn:
+        for start in range(0, len(unique), IDS_PER_STATEMENT):
+            chunk = unique[start : start + IDS_PER_STATEMENT]
+            statement = select(entity.table).where(entity.table.c.id.in_(chunk))
+            rows = (await conn.execute(statement)).mappings().all()
+            found += [entity.to_model(row) for row in rows]
+    return found
+
+
+async def list_jobs(
+    db: Database, spec: JobFilterSpec, order: Sequence[OrderTerm], request: OffsetRequest
+) -> OffsetPage:
+    """Jobs `offset` to `offset + limit` in the complete order, and the total that match."""
+    async with db.read() as conn:
+        total = await paging.count(conn, JOBS, spec)
+        jobs = (
+            []
+            if request.offset >= total
+            else (await paging.offset_page(conn, JOBS, spec, order, request))
+        )
+    return OffsetPage(jobs, total)
+
+
+async def get_job(db: Database, job_id: str) -> models.Job | None:
+    found = await rows_by_ids(db, JOBS, [job_id])
+    return found[0] if found else None
+
+
+async def jobs_by_ids(db: Database, ids: Sequence[str]) -> list[models.Job]:
+    return await rows_by_ids(db, JOBS, ids)
+
+
+async def batches_by_ids(db: Database, ids: Sequence[str]) -> list[models.Batch]:
+    return await rows_by_ids(db, BATCHES, ids)
+
+
+async def projects_by_ids(db: Database, ids: Sequence[str]) -> list[models.Project]:
+    return await rows_by_ids(db, PROJECTS, ids)
+
+
+async def job_counts_by_status(db: Database, batch_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    """For each batch, how many of its jobs are in each status (statuses with none left out)."""
+    job = models.job_table.c
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    unique = list(dict.fromkeys(batch_ids))
+    async with db.read() as conn:
+        for start in range(0, len(unique), IDS_PER_STATEMENT):
+            statement = (
+                select(job.batch_id, job.status, func.count())
+                .where(job.batch_id.in_(unique[start : start + IDS_PER_STATEMENT]))
+                .group_by(job.batch_id, job.status)
+            )
+            for batch_id, status, total in (await conn.execute(statement)).all():
+                counts[batch_id][status] = int(total)
+    return {batch_id: counts.get(batch_id, {}) for batch_id in batch_ids}
+
+
+async def job_result(db: Database, job_id: str) -> tuple[bool, Any]:
+    """(True, payload) when the job has a stored result, else (False, None)."""
+    statement = select(models.job_result_table.c.result).where(
+        models.job_result_table.c.job_id == job_id
+    )
+    async with db.read() as conn:
+        row = (await conn.execute(statement)).first()
+    return (False, None) if row is None else (True, row[0])

@@ -1,0 +1,130 @@
+"""Filter specs become SQL conditions; each field's contract meaning is stated here, once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, and_, false, func, not_, or_, true
+from sqlalchemy.sql.elements import ColumnElement as Column
+
+from jobgraph.db import models
+from jobgraph.db.types import json_array_contains, json_array_length
+from jobgraph.query.spec import BatchFilterSpec, JobFilterSpec, ProjectFilterSpec, Range
+
+Spec = TypeVar("Spec", JobFilterSpec, BatchFilterSpec, ProjectFilterSpec)
+
+JOB = models.job_table.c
+BATCH = models.batch_table.c
+PROJECT = models.project_table.c
+
+
+def _one_of(column: Column[Any], values: Sequence[object] | None) -> list[ColumnElement[bool]]:
+    if values is None:
+        return []
+    return [column.in_(values) if values else false()]
+
+
+def _within(column: Column[Any], bounds: Range[Any] | None) -> list[ColumnElement[bool]]:
+    """All given bounds hold; a NULL value satisfies no bound."""
+    if bounds is None:
+        return []
+    parts: list[ColumnElement[bool]] = []
+    if bounds.gt is not None:
+        parts.append(column > bounds.gt)
+    if bounds.gte is not None:
+        parts.append(column >= bounds.gte)
+    if bounds.lt is not None:
+        parts.append(column < bounds.lt)
+    if bounds.lte is not None:
+        parts.append(column <= bounds.lte)
+    return parts
+
+
+def _starts_with(column: Column[str], prefix: str | None) -> list[ColumnElement[bool]]:
+    """Code-point prefix match written as a range, so both databases use the index."""
+    if prefix is None or prefix == "":
+        return []
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return [column >= prefix, column < upper]
+
+
+def _compose(
+    spec: Spec, parts: list[ColumnElement[bool]], recurse: Callable[[Spec], ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    parts += [recurse(child) for child in spec.all_of]
+    if spec.any_of is not None:
+        parts.append(or_(false(), *(recurse(child) for child in spec.any_of)))
+    if spec.none_of is not None:
+        parts.append(not_(recurse(spec.none_of)))
+    return and_(true(), *parts)
+
+
+def job_condition(spec: JobFilterSpec) -> ColumnElement[bool]:
+    """SQL condition for a job filter; every field keeps its REST meaning."""
+    parts = [
+        *_one_of(JOB.id, spec.ids),
+        *_starts_with(JOB.id, spec.id_prefix.lower() if spec.id_prefix else None),
+        *_one_of(JOB.parent_id, spec.parent_ids),
+        *_one_of(JOB.batch_id, spec.batch_ids),
+        *_one_of(JOB.project_id, spec.project_ids),
+        *_one_of(JOB.user_id, spec.user_ids),
+        *_one_of(JOB.status, spec.statuses),
+        *_one_of(JOB.origin, spec.origins),
+        *_within(JOB.runs, spec.runs),
+        *_within(JOB.progress, spec.progress),
+        *_within(JOB.created_at, spec.created_at),
+        *_within(JOB.updated_at, spec.updated_at),
+        *_within(JOB.start_timestamp, spec.start_timestamp),
+        *_within(JOB.end_timestamp, spec.end_timestamp),
+    ]
+    if spec.min_runs is not None:
+        parts.append(JOB.runs >= spec.min_runs)  # inclusive, as in REST
+    if spec.max_runs is not None:
+        parts.append(JOB.runs <= spec.max_runs)  # inclusive, as in REST
+    if spec.has_errors is not None:
+        error_count = func.coalesce(json_array_length(JOB.errors), 0)
+        parts.append(error_count > 0 if spec.has_errors else error_count == 0)
+    if spec.start_date is not None:
+        parts.append(JOB.start_timestamp >= spec.start_date)  # jobs started at or after it
+    if spec.end_date is not None:
+        parts.append(JOB.end_timestamp <= spec.end_date)  # jobs ended at or before it
+    return _compose(spec, parts, job_condition)
+
+
+def batch_condition(spec: BatchFilterSpec) -> ColumnElement[bool]:
+    """SQL condition for a batch filter; `tag` keeps batches whose tags list holds it."""
+    parts = [
+        *_one_of(BATCH.id, spec.ids),
+        *_starts_with(BATCH.id, spec.id_prefix.lower() if spec.id_prefix else None),
+        *_one_of(BATCH.parent_id, spec.parent_ids),
+        *_one_of(BATCH.project_id, spec.project_ids),
+        *_one_of(BATCH.user_id, spec.user_ids),
+        *_one_of(BATCH.status, spec.statuses),
+        *_one_of(BATCH.device_type, spec.device_types),
+        *_within(BATCH.priority, spec.priority),
+        *_within(BATCH.created_at, spec.created_at),
+        *_within(BATCH.updated_at, spec.updated_at),
+        *_within(BATCH.start_datetime, spec.start_datetime),
+        *_within(BATCH.end_datetime, spec.end_datetime),
+    ]
+    if spec.open is not None:
+        parts.append(BATCH.open == spec.open)
+    if spec.complete is not None:
+        parts.append(BATCH.complete == spec.complete)
+    if spec.tag is not None:
+        parts.append(json_array_contains(BATCH.tags, spec.tag))
+    return _compose(spec, parts, batch_condition)
+
+
+def project_condition(spec: ProjectFilterSpec) -> ColumnElement[bool]:
+    """SQL condition for a project filter; `name` is exact, `name_prefix` a prefix."""
+    parts = [
+        *_one_of(PROJECT.id, spec.ids),
+        *_starts_with(PROJECT.id, spec.id_prefix.lower() if spec.id_prefix else None),
+        *_starts_with(PROJECT.name, spec.name_prefix),
+        *_within(PROJECT.created_at, spec.created_at),
+    ]
+    if spec.name is not None:
+        parts.append(PROJECT.name == spec.name)
+    return _compose(spec, parts, project_condition)
