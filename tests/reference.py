@@ -1,0 +1,102 @@
+"""An independent, plain-Python statement of the API's semantics, to compare the server with.
+
+It is written from the contract (REST parameter meanings, ordering rules), not from the SQL.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+Row = Mapping[str, Any]
+Predicate = Callable[[Row], bool]
+
+
+def _in(field: str, values: Iterable[Any]) -> Predicate:
+    allowed = set(values)
+    return lambda row: row[field] in allowed
+
+
+def _cmp(field: str, test: Callable[[Any], bool]) -> Predicate:
+    return lambda row: row[field] is not None and test(row[field])
+
+
+def rest_filter(params: Mapping[str, Any]) -> Predicate:
+    """The meaning of /api/v2/jobs query parameters (lists where repeatable)."""
+    tests: list[Predicate] = []
+    for name in ("id", "batch_id", "project_id", "user_id", "status", "origin"):
+        if name in params:
+            tests.append(_in(name, params[name]))
+    if "id__starts_with" in params:
+        prefix = str(params["id__starts_with"]).lower()
+        tests.append(lambda row: str(row["id"]).startswith(prefix))
+    if "min_runs" in params:
+        tests.append(_cmp("runs", lambda runs: runs >= params["min_runs"]))
+    if "max_runs" in params:
+        tests.append(_cmp("runs", lambda runs: runs <= params["max_runs"]))
+    if "errors" in params:
+        tests.append(lambda row: bool(row["errors"]) == params["errors"])
+    if "start_date" in params:
+        tests.append(_cmp("start_timestamp", lambda t: t >= params["start_date"]))
+    if "end_date" in params:
+        tests.append(_cmp("end_timestamp", lambda t: t <= params["end_date"]))
+    return lambda row: all(test(row) for test in tests)
+
+
+def range_filter(field: str, bounds: Mapping[str, Any]) -> Predicate:
+    """{gt, gte, lt, lte} on one field; a null value satisfies no bound."""
+    checks = {
+        "gt": lambda value, bound: value > bound,
+        "gte": lambda value, bound: value >= bound,
+        "lt": lambda value, bound: value < bound,
+        "lte": lambda value, bound: value <= bound,
+    }
+    return lambda row: all(
+        row[field] is not None and checks[op](row[field], bound) for op, bound in bounds.items()
+    )
+
+
+def all_of(*predicates: Predicate) -> Predicate:
+    return lambda row: all(predicate(row) for predicate in predicates)
+
+
+def any_of(*predicates: Predicate) -> Predicate:
+    return lambda row: any(predicate(row) for predicate in predicates)
+
+
+def none_of(predicate: Predicate) -> Predicate:
+    return lambda row: not predicate(row)
+
+
+def ordered(rows: Iterable[Row], keys: Sequence[tuple[str, str]]) -> list[Row]:
+    """Sort by (field, "ASC"|"DESC") keys; nulls after all values; ties by id in the first
+    key's direction."""
+    keys = list(keys) or [("created_at", "DESC")]
+    if all(field != "id" for field, _ in keys):
+        keys.append(("id", keys[0][1]))
+
+    def compare(left: Row, right: Row) -> int:
+        for field, direction in keys:
+            a, b = left[field], right[field]
+            if a == b:
+                continue
+            if a is None:
+                return 1
+            if b is None:
+                return -1
+            result = -1 if a < b else 1
+            return result if direction == "ASC" else -result
+        return 0
+
+    return sorted(rows, key=functools.cmp_to_key(compare))
+
+
+def select(rows: Iterable[Row], predicate: Predicate, keys: Sequence[tuple[str, str]]) -> list[str]:
+    """Ids of the matching rows in order."""
+    return [str(row["id"]) for row in ordered([r for r in rows if predicate(r)], keys)]
+
+
+def iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
