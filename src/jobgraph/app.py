@@ -11,6 +11,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from jobgraph import __version__
 from jobgraph.db.engine import Database, make_database, make_engine
+from jobgraph.graphql.router import install_graphql
+from jobgraph.rest import install_rest
 from jobgraph.settings import Settings, load_settings
 
 
@@ -49,4 +51,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         return JSONResponse({"status": "ok"})
 
+    install_graphql(app, settings)
+    install_rest(app, settings)
     return app

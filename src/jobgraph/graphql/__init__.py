@@ -1,0 +1,1 @@
+"""The GraphQL graph: Job, Batch and Project with filters and cursor connections."""
