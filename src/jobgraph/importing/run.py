@@ -1,0 +1,312 @@
+"""One import: records buffered into chunked upserts, references checked, all in one transaction."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from jobgraph.db import models
+from jobgraph.db.engine import Database
+from jobgraph.domain import BatchStatus, JobStatus
+from jobgraph.importing import bulk
+from jobgraph.importing.records import BATCH_DEFAULTS, JOB_DEFAULTS, RECORD, describe_error
+from jobgraph.importing.sources import (
+    FileFormat,
+    ImportFailed,
+    LineReader,
+    detect_format,
+    read_jsend_jobs,
+)
+
+Progress = Callable[[int, int], None]
+"""Called with (bytes read so far, file size in bytes) as the import goes."""
+
+_ACTIVE = {JobStatus.RUNNING.value, JobStatus.CANCELING.value}
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What one import wrote: records of each kind, plus placeholder rows a JSend list implied."""
+
+    projects: int
+    batches: int
+    jobs: int
+    results: int
+    placeholder_projects: int
+    placeholder_batches: int
+    seconds: float
+
+    @property
+    def jobs_per_second(self) -> float:
+        return self.jobs / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class _BatchSketch:
+    """What a JSend job list tells about a batch it only references."""
+
+    line: int
+    project_id: str
+    user_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    start: datetime | None
+    end: datetime | None
+    statuses: set[str] = field(default_factory=set)
+
+    def add(self, job: dict[str, Any]) -> None:
+        self.statuses.add(job["status"])
+        self.user_id = self.user_id or job["user_id"]
+        self.created_at = min(self.created_at, job["created_at"])
+        self.updated_at = max(self.updated_at, job["updated_at"])
+        if job["start_timestamp"] is not None:
+            start = job["start_timestamp"]
+            self.start = start if self.start is None else min(self.start, start)
+        if job["end_timestamp"] is not None:
+            end = job["end_timestamp"]
+            self.end = end if self.end is None else max(self.end, end)
+
+    def status(self) -> str:
+        statuses = self.statuses
+        if statuses & _ACTIVE:
+            return BatchStatus.RUNNING.value
+        if JobStatus.PENDING.value in statuses:
+            done = statuses - {JobStatus.PENDING.value}
+            return BatchStatus.RUNNING.value if done else BatchStatus.PENDING.value
+        if JobStatus.ERROR.value in statuses:
+            return BatchStatus.ERROR.value
+        if statuses == {JobStatus.CANCELED.value}:
+            return BatchStatus.CANCELED.value
+        return BatchStatus.DONE.value
+
+    def row(self, batch_id: str) -> dict[str, Any]:
+        status = self.status()
+        complete = status not in (BatchStatus.RUNNING.value, BatchStatus.PENDING.value)
+        return BATCH_DEFAULTS | {
+            "id": batch_id,
+            "project_id": self.project_id,
+            "user_id": self.user_id,
+            "status": status,
+            "complete": complete,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "start_datetime": self.start,
+            "end_datetime": self.end if complete else None,
+        }
+
+
+class _Import:
+    """The state of one import inside its transaction."""
+
+    def __init__(
+        self, connection: AsyncConnection, chunk_size: int, on_flush: Callable[[], None]
+    ) -> None:
+        self.connection = connection
+        self.chunk_size = chunk_size
+        self.on_flush = on_flush
+        dialect = connection.dialect.name
+        self.statements = {
+            table.name: bulk.upsert_statement(dialect, table) for table in bulk.TABLES
+        }
+        self.buffers: dict[str, list[dict[str, Any]]] = {table.name: [] for table in bulk.TABLES}
+        self.counts: dict[str, int] = dict.fromkeys(self.buffers, 0)
+        # References to check once every row is written: (batch, project) -> first line, etc.
+        self.job_refs: dict[tuple[str, str], int] = {}
+        self.batch_refs: dict[str, int] = {}
+        self.batch_lines: dict[str, int] = {}
+        self.moved_batches: dict[str, tuple[str, int]] = {}
+        self.sketches: dict[str, _BatchSketch] = {}
+        self.placeholders = (0, 0)
+
+    async def flush(self, name: str) -> None:
+        rows = self.buffers[name]
+        if not rows:
+            return
+        if name == "batch":
+            await self._note_moved_batches(rows)
+        await self.connection.execute(self.statements[name], rows)
+        self.counts[name] += len(rows)
+        self.buffers[name] = []
+        self.on_flush()
+
+    async def flush_all(self) -> None:
+        for name in self.buffers:
+            await self.flush(name)
+
+    async def _note_moved_batches(self, rows: list[dict[str, Any]]) -> None:
+        stored = await bulk.column_by_id(
+            self.connection, models.batch_table, (row["id"] for row in rows),
+            models.batch_table.c.project_id,
+        )  # fmt: skip
+        for row in rows:
+            before = stored.get(row["id"])
+            if before is not None and before != row["project_id"]:
+                self.moved_batches[row["id"]] = (row["project_id"], self.batch_lines[row["id"]])
+
+    async def add_job(self, line: int, record: dict[str, Any]) -> None:
+        result = record.pop("result", None)
+        row = JOB_DEFAULTS | record
+        jobs = self.buffers["job"]
+        jobs.append(row)
+        if result is not None:
+            self.buffers["job_result"].append({"job_id": row["id"], "result": result})
+        self.job_refs.setdefault((row["batch_id"], row["project_id"]), line)
+        if len(jobs) >= self.chunk_size:
+            await self.flush("job")
+            await self.flush("job_result")
+
+    async def add_other(self, line: int, kind: str, record: dict[str, Any]) -> None:
+        if kind == "batch":
+            row = BATCH_DEFAULTS | record
+            self.batch_lines[row["id"]] = line
+            self.batch_refs.setdefault(row["project_id"], line)
+        else:
+            row = record
+        self.buffers[kind].append(row)
+        if len(self.buffers[kind]) >= self.chunk_size:
+            await self.flush(kind)
+
+    async def add_jsend_job(self, line: int, record: dict[str, Any]) -> None:
+        sketch = self.sketches.get(record["batch_id"])
+        row = JOB_DEFAULTS | record
+        if sketch is None:
+            self.sketches[record["batch_id"]] = sketch = _BatchSketch(
+                line, row["project_id"], row["user_id"], row["created_at"],
+                row["updated_at"], row["start_timestamp"], row["end_timestamp"],
+            )  # fmt: skip
+        sketch.add(row)
+        await self.add_job(line, record)
+
+    async def add_placeholders(self) -> None:
+        """Minimal rows for the batches and projects a JSend list references but lacks."""
+        connection = self.connection
+        absent = set(self.sketches) - await bulk.existing_ids(
+            connection, models.batch_table, self.sketches
+        )
+        batches = [self.sketches[batch_id].row(batch_id) for batch_id in sorted(absent)]
+        projects: dict[str, datetime] = {}
+        for batch in batches:
+            earliest = projects.get(batch["project_id"], batch["created_at"])
+            projects[batch["project_id"]] = min(earliest, batch["created_at"])
+        absent_projects = set(projects) - await bulk.existing_ids(
+            connection, models.project_table, projects
+        )
+        project_rows = [
+            {"id": project_id, "name": project_id, "created_at": projects[project_id]}
+            for project_id in sorted(absent_projects)
+        ]
+        await bulk.insert_missing_rows(connection, models.project_table, project_rows)
+        await bulk.insert_missing_rows(connection, models.batch_table, batches)
+        self.placeholders = (len(project_rows), len(batches))
+
+    async def check_references(self) -> None:
+        """Raise ImportFailed for the earliest line whose references do not hold."""
+        problems: list[tuple[int, str]] = []
+        projects = await bulk.existing_ids(self.connection, models.project_table, self.batch_refs)
+        problems += [
+            (line, f"batch.project_id: project {project_id} is neither in the database "
+             "nor in this file")
+            for project_id, line in self.batch_refs.items()
+            if project_id not in projects
+        ]  # fmt: skip
+        batch_projects = await bulk.column_by_id(
+            self.connection, models.batch_table, (batch for batch, _ in self.job_refs),
+            models.batch_table.c.project_id,
+        )  # fmt: skip
+        for (batch_id, project_id), line in self.job_refs.items():
+            stored = batch_projects.get(batch_id)
+            if stored is None:
+                problems.append((line, f"job.batch_id: batch {batch_id} is neither in the "
+                                 "database nor in this file"))  # fmt: skip
+            elif stored != project_id:
+                problems.append((line, f"job.project_id: {project_id} disagrees with batch "
+                                 f"{batch_id}, which belongs to project {stored}"))  # fmt: skip
+        for batch_id, (project_id, line) in self.moved_batches.items():
+            other = await bulk.job_with_other_project(self.connection, batch_id, project_id)
+            if other is not None:
+                problems.append((line, f"batch.project_id: batch {batch_id} moves to project "
+                                 f"{project_id}, but its job {other[0]} belongs to project "
+                                 f"{other[1]}"))  # fmt: skip
+        if problems:
+            line, reason = min(problems)
+            raise ImportFailed(line, reason)
+
+    def summary(self, seconds: float) -> ImportSummary:
+        counts = self.counts
+        return ImportSummary(
+            projects=counts["project"], batches=counts["batch"], jobs=counts["job"],
+            results=counts["job_result"], placeholder_projects=self.placeholders[0],
+            placeholder_batches=self.placeholders[1], seconds=seconds,
+        )  # fmt: skip
+
+
+async def _read_ndjson(state: _Import, stream: BinaryIO) -> None:
+    validate = RECORD.validate_json
+    add_job, add_other = state.add_job, state.add_other
+    for line_number, line in enumerate(stream, 1):
+        try:
+            record: dict[str, Any] = validate(line)  # type: ignore[assignment]
+        except ValidationError as error:
+            if not line.strip():
+                continue
+            raise ImportFailed(line_number, describe_error(error)) from None
+        kind = record.pop("kind")
+        if kind == "job":
+            await add_job(line_number, record)
+        else:
+            await add_other(line_number, kind, record)
+
+
+async def _read_jsend(state: _Import, reader: LineReader) -> None:
+    for line, job in read_jsend_jobs(reader):
+        await state.add_jsend_job(line, dict(job))
+
+
+async def import_path(
+    db: Database, path: Path, *, progress: Progress | None = None, chunk_size: int = 0
+) -> ImportSummary:
+    """Import an NDJSON file or a JSend job list into `db`, all or nothing.
+
+    Rows are upserted by id, so importing a file twice changes nothing. Raises ImportFailed
+    (with the 1-based line when there is one) for a bad record, a dangling or inconsistent
+    reference, or an unreadable file; in every such case the database is left unchanged.
+    """
+    started = time.perf_counter()
+    try:
+        stream = path.open("rb")
+    except OSError as error:
+        raise ImportFailed(None, f"cannot read {path}: {error.strerror}") from None
+    with stream:
+        total = os.fstat(stream.fileno()).st_size
+        file_format = detect_format(stream)
+        reader = LineReader(stream)
+
+        def report() -> None:
+            if progress is not None:
+                done = reader.bytes_read if file_format is FileFormat.JSEND else stream.tell()
+                progress(done, total)
+
+        try:
+            async with db.write() as connection:
+                state = _Import(connection, chunk_size or bulk.CHUNK_SIZE, report)
+                if file_format is FileFormat.JSEND:
+                    await _read_jsend(state, reader)
+                else:
+                    await _read_ndjson(state, stream)
+                await state.flush_all()
+                await state.add_placeholders()
+                await state.check_references()
+        except IntegrityError as error:
+            raise ImportFailed(None, f"the database refused the import: {error.orig}") from None
+        if progress is not None:
+            progress(total, total)
+    return state.summary(time.perf_counter() - started)
