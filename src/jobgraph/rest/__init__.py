@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from jobgraph.rest.jobs import jobs_router
 from jobgraph.settings import Settings
 
 
 def install_rest(app: FastAPI, settings: Settings) -> None:
-    """Mount the REST routes and their error handlers on the app."""
+    """Mount the REST routes; their errors are JSend envelopes made by the routes themselves."""
+    app.include_router(jobs_router(settings))

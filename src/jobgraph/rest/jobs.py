@@ -1,0 +1,165 @@
+"""/api/v2/jobs, /api/v2/jobs/{id}, the results link and the signed download it points to."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import SQLAlchemyError
+
+from jobgraph.db.engine import Database
+from jobgraph.query import reads
+from jobgraph.query.spec import InvalidQueryError
+from jobgraph.rest.jsend import (
+    PageOf,
+    Pagination,
+    RestError,
+    Success,
+    fail_responses,
+    failure,
+    success,
+)
+from jobgraph.rest.links import LinkRejectedError, ResultLinks
+from jobgraph.rest.params import (
+    InvalidParametersError,
+    openapi_parameters,
+    parse_job_query,
+    read_job_id,
+)
+from jobgraph.rest.serialize import JobObject, job_object
+from jobgraph.results import DatabaseResultStore, ResultStore
+from jobgraph.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+JobId = Annotated[str, Path(description="The job's UUID (any case).")]
+
+
+class RestRoute(APIRoute):
+    """A route whose every failure is a JSend envelope; scoped to REST, /graphql is untouched."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except InvalidParametersError as error:
+                return failure(RestError(422, str(error), error.problems))
+            except InvalidQueryError as error:
+                return failure(RestError(422, str(error)))
+            except RequestValidationError as error:
+                problems = {str(issue["loc"][-1]): str(issue["msg"]) for issue in error.errors()}
+                return failure(RestError(422, f"Invalid parameters: {', '.join(problems)}."))
+            except LinkRejectedError as error:
+                message = f"This results link cannot be used: {error}."
+                return failure(RestError(403, message, {"reason": str(error)}))
+            except RestError as error:
+                return failure(error)
+            except (SQLAlchemyError, OSError):
+                logger.exception("database failure on %s", request.url.path)
+                return failure(RestError(503, "The database did not answer; try again."))
+
+        return guarded
+
+
+def database(request: Request) -> Database:
+    """The Database handle the app's lifespan opened."""
+    db: Database = request.app.state.db
+    return db
+
+
+def result_store(request: Request) -> ResultStore:
+    """Where results are read from; override this dependency to serve them from elsewhere."""
+    return DatabaseResultStore(database(request))
+
+
+def _no_job(job_id: str) -> RestError:
+    return RestError(404, f"Job {job_id} not found.", {"id": "no job has this id"})
+
+
+def jobs_router(settings: Settings) -> APIRouter:
+    """The job routes, with result links signed by the settings' secret."""
+    router = APIRouter(route_class=RestRoute, tags=["jobs (Pasqal Cloud compatible)"])
+    links = ResultLinks(
+        settings.results_secret.get_secret_value().encode(), settings.results_link_ttl_seconds
+    )
+
+    def base_url(request: Request) -> str:
+        return settings.public_url or str(request.base_url)
+
+    @router.get(
+        "/api/v2/jobs",
+        summary="List jobs: filter, sort, paginate",
+        description="The Pasqal Cloud job list. Every filter narrows the result (AND); a "
+        "repeatable filter keeps jobs matching any of its values. Unknown parameters are "
+        "ignored; an Authorization header is accepted and ignored. The Content-Range header "
+        "repeats the pagination object as `start-end/total`.",
+        response_model=PageOf[list[JobObject]],
+        responses=fail_responses(422),
+        openapi_extra={"parameters": openapi_parameters()},
+    )
+    async def list_jobs(request: Request) -> JSONResponse:
+        query = parse_job_query(request.query_params.multi_items())
+        page = await reads.list_jobs(database(request), query.spec, query.order, query.window)
+        start = query.window.offset
+        pagination = Pagination(total=page.total, start=start, end=start + len(page.jobs))
+        return success([job_object(job) for job in page.jobs], pagination=pagination)
+
+    @router.get(
+        "/api/v2/jobs/{id}",
+        summary="Get one job",
+        response_model=Success[JobObject],
+        responses=fail_responses(404, 422),
+    )
+    async def get_job(request: Request, id: JobId) -> JSONResponse:
+        job_id = read_job_id(id)
+        job = await reads.get_job(database(request), job_id)
+        if job is None:
+            raise _no_job(job_id)
+        return success(job_object(job))
+
+    @router.get(
+        "/api/v1/jobs/{id}/results_link",
+        summary="Get a pre-signed link to a job's result",
+        description="`results_link` is null when the job has no result. The link needs no "
+        f"credentials and expires after {settings.results_link_ttl_seconds} seconds.",
+        response_model=Success[dict[str, str | None]],
+        responses=fail_responses(404, 422),
+    )
+    async def get_results_link(
+        request: Request, id: JobId, store: Annotated[ResultStore, Depends(result_store)]
+    ) -> JSONResponse:
+        job_id = read_job_id(id)
+        found, _ = await store.get(job_id)
+        if not found and await reads.get_job(database(request), job_id) is None:
+            raise _no_job(job_id)
+        link = links.url(base_url(request), job_id) if found else None
+        return success({"results_link": link})
+
+    @router.get(
+        "/api/v1/jobs/{id}/results",
+        summary="Download a job's result through a pre-signed link",
+        description="Returns the result JSON itself, not enveloped. Reached through the URL "
+        "that results_link gives; no credentials needed.",
+        response_model=dict[str, Any],
+        responses=fail_responses(403, 404),
+    )
+    async def download_results(
+        id: Annotated[str, Path(description="The job id the link was signed for.")],
+        store: Annotated[ResultStore, Depends(result_store)],
+        expires: Annotated[str | None, Query(description="Unix time the link expires at.")] = None,
+        signature: Annotated[str | None, Query(description="HMAC-SHA256, hex.")] = None,
+    ) -> JSONResponse:
+        links.check(id, expires, signature)
+        found, payload = await store.get(id)
+        if not found:
+            raise RestError(404, f"Job {id} has no result.", {"id": "no result for this job"})
+        return JSONResponse(payload, headers={"Cache-Control": "private, no-store"})
+
+    return router

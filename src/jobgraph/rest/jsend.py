@@ -1,0 +1,87 @@
+"""JSend envelopes (success, fail, error), their OpenAPI models, and the Content-Range header."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, Literal, TypeVar
+
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+Data = TypeVar("Data")
+
+
+class RestError(Exception):
+    """A REST request answered with a JSend "fail" (4xx) or "error" (5xx) envelope."""
+
+    def __init__(self, code: int, message: str, data: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data or {}
+
+
+class Pagination(BaseModel):
+    """Where a page sits in the whole result; ask for the next page with offset=end."""
+
+    total: int = Field(description="How many jobs match the filters in all.")
+    start: int = Field(description="The offset of the first job of this page.")
+    end: int = Field(description="start plus the number of jobs on this page.")
+
+
+class Success(BaseModel, Generic[Data]):
+    """A JSend success envelope."""
+
+    status: Literal["success"] = "success"
+    message: str = Field(default="OK.", examples=["OK."])
+    code: int = Field(default=200, examples=[200])
+    data: Data
+
+
+class PageOf(Success[Data], Generic[Data]):
+    """A JSend success envelope around one page of a list."""
+
+    pagination: Pagination
+
+
+class Fail(BaseModel):
+    """A JSend fail envelope: `data` maps each offending parameter to its problem."""
+
+    status: Literal["fail"] = "fail"
+    message: str
+    code: int
+    data: dict[str, str]
+
+
+def success(data: Any, *, pagination: Pagination | None = None) -> JSONResponse:
+    """200 with `data` in a success envelope (and the pagination object when given)."""
+    body: dict[str, Any] = {"status": "success", "message": "OK.", "code": 200, "data": data}
+    headers: dict[str, str] = {}
+    if pagination is not None:
+        body["pagination"] = pagination.model_dump()
+        headers = {
+            "Content-Range": content_range(pagination),
+            "Access-Control-Expose-Headers": "Content-Range",
+        }
+    return JSONResponse(body, headers=headers)
+
+
+def failure(error: RestError) -> JSONResponse:
+    """The error as a JSend envelope: "fail" for 4xx, "error" for 5xx."""
+    status = "fail" if error.code < 500 else "error"
+    body = {"status": status, "message": error.message, "code": error.code, "data": error.data}
+    return JSONResponse(body, status_code=error.code)
+
+
+def content_range(pagination: Pagination) -> str:
+    """`start-end/total`, the same numbers as the pagination object."""
+    return f"{pagination.start}-{pagination.end}/{pagination.total}"
+
+
+def fail_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries documenting the fail envelope for these status codes."""
+    described = {
+        403: "The results link was tampered with or has expired.",
+        404: "No job with this id.",
+        422: "Invalid parameters; `data` names each one and its problem.",
+    }
+    return {code: {"model": Fail, "description": described[code]} for code in codes}

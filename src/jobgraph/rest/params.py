@@ -1,0 +1,335 @@
+"""The /api/v2/jobs query string turned into the core's specs; every problem is reported at once."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from jobgraph.domain import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    JobOrderField,
+    JobOrigin,
+    JobStatus,
+    OrderDirection,
+)
+from jobgraph.query.spec import InvalidQueryError, JobFilterSpec, OffsetRequest, OrderTerm
+
+# Bounds that keep every value inside what both databases can bind (runs is a 32-bit column,
+# OFFSET a 64-bit one) and every IN list far below their parameter limits.
+MAX_RUNS = 2**31 - 1
+MAX_OFFSET = 2**63 - 1
+MAX_VALUES_PER_PARAMETER = 500
+ID_LENGTH = 36
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_ID_PREFIX = re.compile(r"[0-9a-fA-F-]*")
+
+
+class InvalidParametersError(InvalidQueryError):
+    """Query parameters that cannot be read; `problems` maps each parameter to what is wrong."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(f"Invalid parameters: {', '.join(problems)}.")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One query parameter: how to read one value, and how /docs describes it."""
+
+    name: str
+    description: str
+    schema: dict[str, Any]
+    read: Callable[[str], Any]
+    repeatable: bool = False
+
+
+@dataclass(frozen=True)
+class JobListQuery:
+    """What GET /api/v2/jobs asks for, in the core's terms."""
+
+    spec: JobFilterSpec
+    order: tuple[OrderTerm, ...]
+    window: OffsetRequest
+
+
+def _shown(raw: str) -> str:
+    return repr(raw if len(raw) <= 40 else raw[:40] + "…")
+
+
+def _integer(low: int, high: int) -> Callable[[str], int]:
+    def read(raw: str) -> int:
+        if not _INTEGER.fullmatch(raw):
+            raise ValueError(f"{_shown(raw)} is not an integer")
+        # Longer than any bound: out of range without asking int() for thousands of digits.
+        value = int(raw) if len(raw) <= 20 else (high + 1 if raw[0] != "-" else low - 1)
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}, got {_shown(raw)}")
+        return value
+
+    return read
+
+
+def _choice(enum: type[StrEnum]) -> Callable[[str], str]:
+    allowed = [member.value for member in enum]
+
+    def read(raw: str) -> str:
+        if raw not in allowed:
+            raise ValueError(f"{_shown(raw)} is not one of {', '.join(allowed)}")
+        return raw
+
+    return read
+
+
+def _uuid(raw: str) -> str:
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        raise ValueError(f"{_shown(raw)} is not a UUID") from None
+
+
+def read_job_id(raw: str) -> str:
+    """The job id from a path, as the lowercase UUID text ids are stored as."""
+    try:
+        return _uuid(raw)
+    except ValueError as error:
+        raise InvalidParametersError({"id": str(error)}) from None
+
+
+def _id_prefix(raw: str) -> str:
+    if len(raw) > ID_LENGTH or not _ID_PREFIX.fullmatch(raw):
+        raise ValueError(
+            f"{_shown(raw)} cannot start a job id: use up to {ID_LENGTH} hex digits and '-'"
+        )
+    return raw.lower()
+
+
+def _text(raw: str) -> str:
+    if raw == "" or "\x00" in raw:
+        raise ValueError("must be a non-empty string without NUL characters")
+    return raw
+
+
+def _boolean(raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in ("true", "1"):
+        return True
+    if lowered in ("false", "0"):
+        return False
+    raise ValueError(f"{_shown(raw)} is not a boolean: use true, false, 1 or 0")
+
+
+def _datetime(raw: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        hint = " (send '+' in an offset as %2B)" if " " in raw else ""
+        raise ValueError(f"{_shown(raw)} is not an ISO-8601 date-time{hint}") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{_shown(raw)} is out of range once converted to UTC") from None
+
+
+def _enum_schema(enum: type[StrEnum]) -> dict[str, Any]:
+    return {"type": "string", "enum": [member.value for member in enum]}
+
+
+_UUID_SCHEMA = {"type": "string", "format": "uuid"}
+_DATE_SCHEMA = {"type": "string", "format": "date-time", "example": "2024-03-10T12:00:00Z"}
+_RUNS_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_RUNS}
+_DATE_NOTE = (
+    "ISO-8601 date-time, with an offset or Z; a date-time without one is read as UTC, "
+    "and a bare date as its midnight UTC."
+)
+
+PARAMETERS: dict[str, Parameter] = {
+    parameter.name: parameter
+    for parameter in (
+        Parameter(
+            "order_by",
+            "Job column to sort by; ties are broken by id in the same direction. "
+            "Jobs without a value (null) come last in either direction.",
+            _enum_schema(JobOrderField) | {"default": JobOrderField.CREATED_AT.value},
+            _choice(JobOrderField),
+        ),
+        Parameter(
+            "order_by_direction",
+            "Sort direction.",
+            _enum_schema(OrderDirection) | {"default": OrderDirection.DESC.value},
+            _choice(OrderDirection),
+        ),
+        Parameter(
+            "limit",
+            f"Largest number of jobs to return, 1 to {MAX_PAGE_SIZE}.",
+            {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_PAGE_SIZE,
+                "default": DEFAULT_PAGE_SIZE,
+            },
+            _integer(1, MAX_PAGE_SIZE),
+        ),
+        Parameter(
+            "offset",
+            "How many matching jobs to skip. Past the end, `data` is empty and "
+            "pagination.start = pagination.end = offset.",
+            {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+            _integer(0, MAX_OFFSET),
+        ),
+        Parameter("id", "Keep jobs with one of these ids.", _UUID_SCHEMA, _uuid, repeatable=True),
+        Parameter(
+            "id__starts_with",
+            "Keep jobs whose id starts with these characters (hex digits and '-', any case).",
+            {"type": "string", "maxLength": ID_LENGTH, "pattern": "^[0-9a-fA-F-]*$"},
+            _id_prefix,
+        ),
+        Parameter(
+            "batch_id",
+            "Keep jobs of one of these batches.",
+            _UUID_SCHEMA,
+            _uuid,
+            repeatable=True,
+        ),
+        Parameter(
+            "project_id",
+            "Keep jobs of one of these projects.",
+            _UUID_SCHEMA,
+            _uuid,
+            repeatable=True,
+        ),
+        Parameter(
+            "user_id",
+            "Keep jobs of one of these users.",
+            {"type": "string", "minLength": 1},
+            _text,
+            repeatable=True,
+        ),
+        Parameter(
+            "status",
+            "Keep jobs in one of these statuses.",
+            _enum_schema(JobStatus),
+            _choice(JobStatus),
+            repeatable=True,
+        ),
+        Parameter(
+            "origin",
+            "Keep jobs from one of these origins.",
+            _enum_schema(JobOrigin),
+            _choice(JobOrigin),
+            repeatable=True,
+        ),
+        Parameter(
+            "min_runs",
+            "Keep jobs with at least this many runs.",
+            _RUNS_SCHEMA,
+            _integer(0, MAX_RUNS),
+        ),
+        Parameter(
+            "max_runs",
+            "Keep jobs with at most this many runs.",
+            _RUNS_SCHEMA,
+            _integer(0, MAX_RUNS),
+        ),
+        Parameter(
+            "errors",
+            "true keeps jobs that returned errors (a non-empty errors list), false the others. "
+            "true/false in any case, or 1/0.",
+            {"type": "boolean"},
+            _boolean,
+        ),
+        Parameter(
+            "start_date",
+            f"Keep jobs whose start_timestamp is at or after this instant. {_DATE_NOTE}",
+            _DATE_SCHEMA,
+            _datetime,
+        ),
+        Parameter(
+            "end_date",
+            f"Keep jobs whose end_timestamp is at or before this instant. {_DATE_NOTE}",
+            _DATE_SCHEMA,
+            _datetime,
+        ),
+    )
+}
+
+
+def _read_all(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Each known parameter's value (a tuple where repeatable); unknown names are ignored."""
+    given: dict[str, list[str]] = {}
+    for name, raw in items:
+        if name in PARAMETERS:
+            given.setdefault(name, []).append(raw)
+    values: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for name, raws in given.items():
+        parameter = PARAMETERS[name]
+        if not parameter.repeatable and len(raws) > 1:
+            problems[name] = f"given {len(raws)} times; pass it at most once"
+            continue
+        if len(raws) > MAX_VALUES_PER_PARAMETER:
+            problems[name] = f"given {len(raws)} times; at most {MAX_VALUES_PER_PARAMETER}"
+            continue
+        try:
+            read = [parameter.read(raw) for raw in raws]
+        except ValueError as error:
+            problems[name] = str(error)
+            continue
+        values[name] = tuple(dict.fromkeys(read)) if parameter.repeatable else read[0]
+    if problems:
+        raise InvalidParametersError(problems)
+    return values
+
+
+def parse_job_query(items: Iterable[tuple[str, str]]) -> JobListQuery:
+    """Read the query string's (name, value) pairs; InvalidParametersError lists all problems."""
+    values = _read_all(items)
+    spec = JobFilterSpec(
+        ids=values.get("id"),
+        id_prefix=values.get("id__starts_with"),
+        batch_ids=values.get("batch_id"),
+        project_ids=values.get("project_id"),
+        user_ids=values.get("user_id"),
+        statuses=values.get("status"),
+        origins=values.get("origin"),
+        min_runs=values.get("min_runs"),
+        max_runs=values.get("max_runs"),
+        has_errors=values.get("errors"),
+        start_date=values.get("start_date"),
+        end_date=values.get("end_date"),
+    )
+    direction = OrderDirection(values.get("order_by_direction", OrderDirection.DESC))
+    order = (OrderTerm(values.get("order_by", JobOrderField.CREATED_AT.value), direction),)
+    window = OffsetRequest(
+        limit=values.get("limit", DEFAULT_PAGE_SIZE), offset=values.get("offset", 0)
+    )
+    return JobListQuery(spec, order, window)
+
+
+def openapi_parameters() -> list[dict[str, Any]]:
+    """The OpenAPI description of every query parameter, from the same table the parser uses."""
+    described = []
+    for parameter in PARAMETERS.values():
+        schema = parameter.schema
+        if parameter.repeatable:
+            schema = {"type": "array", "items": schema}
+        note = " Repeat the parameter to give several values." if parameter.repeatable else ""
+        described.append(
+            {
+                "name": parameter.name,
+                "in": "query",
+                "required": False,
+                "description": parameter.description + note,
+                "schema": schema,
+                **({"style": "form", "explode": True} if parameter.repeatable else {}),
+            }
+        )
+    return described

@@ -1,0 +1,26 @@
+"""Where job results live: the ResultStore interface and its database implementation."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from jobgraph.db.engine import Database
+from jobgraph.query import reads
+
+
+class ResultStore(Protocol):
+    """Job results by job id; an object store can implement this in place of the database."""
+
+    async def get(self, job_id: str) -> tuple[bool, Any]:
+        """(True, payload) when the job has a result, else (False, None)."""
+        ...
+
+
+class DatabaseResultStore:
+    """Results kept in the job_result table."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, job_id: str) -> tuple[bool, Any]:
+        return await reads.job_result(self.db, job_id)
