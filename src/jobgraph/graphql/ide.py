@@ -1,0 +1,222 @@
+"""The self-hosted GraphiQL page and its vendored assets, so GET /graphql works offline."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.responses import Response
+from starlette.staticfiles import PathLike, StaticFiles
+from starlette.types import Scope
+
+STATIC_PATH = "/graphiql/static"
+STATIC_DIR = Path(__file__).parent / "static"
+
+# The versions are in the folder names (see scripts/vendor_graphiql.sh), so a file's URL changes
+# whenever its content does and browsers may keep it for a year.
+REACT_VERSION = "18.2.0"
+GRAPHIQL_VERSION = "3.8.3"
+EXPLORER_VERSION = "1.0.2"
+
+STYLESHEETS = (
+    f"graphiql-{GRAPHIQL_VERSION}/graphiql.min.css",
+    f"graphiql-plugin-explorer-{EXPLORER_VERSION}/style.css",
+)
+# In load order: GraphiQL expects window.React and window.ReactDOM; the explorer plugin expects
+# window.GraphiQL.
+SCRIPTS = (
+    f"react-{REACT_VERSION}/react.production.min.js",
+    f"react-dom-{REACT_VERSION}/react-dom.production.min.js",
+    f"graphiql-{GRAPHIQL_VERSION}/graphiql.min.js",
+    f"graphiql-plugin-explorer-{EXPLORER_VERSION}/index.umd.js",
+)
+
+_CONTENT_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".LICENSE": "text/plain; charset=utf-8",
+}
+_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+DEFAULT_QUERY = """\
+# Welcome to jobgraph: quantum-computing jobs as a graph.
+# Press Ctrl-Enter (or the play button) to run.
+query RecentJobs {
+  jobs(first: 5, orderBy: [{field: CREATED_AT, direction: DESC}]) {
+    totalCount
+    edges { cursor node { id status runs createdAt batch { id status project { name } } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+class _AssetFiles(StaticFiles):
+    """StaticFiles with explicit JS/CSS content types (the OS mime table can be wrong, e.g.
+    text/plain for .js) and year-long caching, safe because asset paths carry versions."""
+
+    def file_response(
+        self,
+        full_path: PathLike,
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        content_type = _CONTENT_TYPES.get(Path(full_path).suffix)
+        if content_type is not None and response.status_code == 200:
+            response.headers["content-type"] = content_type
+        response.headers["cache-control"] = _CACHE_CONTROL
+        response.headers["x-content-type-options"] = "nosniff"
+        return response
+
+
+def install_ide(app: FastAPI) -> None:
+    """Serve the vendored GraphiQL assets under STATIC_PATH."""
+    app.mount(STATIC_PATH, _AssetFiles(directory=STATIC_DIR), name="graphiql-static")
+
+
+def _script_literal(value: str) -> str:
+    """A JavaScript string literal that is safe inside an inline <script> element."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _asset_url(name: str) -> str:
+    return html.escape(f"{STATIC_PATH}/{name}", quote=True)
+
+
+def graphiql_html(graphql_path: str = "/graphql") -> str:
+    """The GraphiQL page: assets from STATIC_PATH only, queries POSTed as JSON to graphql_path."""
+    links = "\n".join(
+        f'    <link rel="stylesheet" href="{_asset_url(name)}" />' for name in STYLESHEETS
+    )
+    scripts = "\n".join(f'    <script src="{_asset_url(name)}"></script>' for name in SCRIPTS)
+    return (
+        _PAGE.replace("__STYLESHEETS__", links)
+        .replace("__SCRIPTS__", scripts)
+        .replace("__FETCH_URL__", _script_literal(graphql_path))
+        .replace("__DEFAULT_QUERY__", _script_literal(DEFAULT_QUERY))
+    )
+
+
+# Adapted from Strawberry's graphiql.html: same URL sharing, headers editor and explorer plugin;
+# no CDN, no js-cookie (no CSRF cookie here) and no subscriptions.
+_PAGE = """\
+<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>jobgraph GraphiQL</title>
+__STYLESHEETS__
+    <style>
+      body {
+        height: 100%;
+        margin: 0;
+        width: 100%;
+        overflow: hidden;
+      }
+
+      #graphiql {
+        height: 100vh;
+        display: flex;
+      }
+
+      .docExplorerHide {
+        display: none;
+      }
+
+      .doc-explorer-contents {
+        overflow-y: hidden !important;
+      }
+
+      .docExplorerWrap {
+        width: unset !important;
+        min-width: unset !important;
+      }
+
+      .graphiql-explorer-actions select {
+        margin-left: 4px;
+      }
+    </style>
+  </head>
+
+  <body>
+    <div id="graphiql" class="graphiql-container">Loading...</div>
+__SCRIPTS__
+    <script>
+      const DEFAULT_QUERY = __DEFAULT_QUERY__;
+      const fetchURL = __FETCH_URL__;
+
+      // The query and variables live in the page's query string, for sharing; headers are kept
+      // in the browser's local storage instead (shouldPersistHeaders).
+      const parameters = {};
+      for (const entry of window.location.search.slice(1).split("&")) {
+        const eq = entry.indexOf("=");
+        if (eq >= 0) {
+          parameters[decodeURIComponent(entry.slice(0, eq))] = decodeURIComponent(
+            entry.slice(eq + 1),
+          );
+        }
+      }
+
+      function updateURL(data) {
+        Object.assign(parameters, data);
+        const newSearch =
+          "?" +
+          Object.keys(parameters)
+            .filter((key) => Boolean(parameters[key]))
+            .map((key) => encodeURIComponent(key) + "=" + encodeURIComponent(parameters[key]))
+            .join("&");
+        history.replaceState(null, "", newSearch);
+      }
+
+      // POST with a JSON body; no subscriptionUrl, since jobgraph has no subscriptions.
+      const fetcher = GraphiQL.createFetcher({ url: fetchURL });
+
+      function GraphiQLWithExplorer() {
+        const [query, setQuery] = React.useState(parameters.q || DEFAULT_QUERY);
+        const [variables, setVariables] = React.useState(parameters.variables);
+        const [headers, setHeaders] = React.useState(parameters.headers);
+
+        function onEditQuery(newQuery) {
+          setQuery(newQuery);
+          updateURL({ q: newQuery });
+        }
+
+        function onEditVariables(newVariables) {
+          setVariables(newVariables);
+          updateURL({ variables: newVariables });
+        }
+
+        function onEditHeaders(newHeaders) {
+          setHeaders(newHeaders);
+        }
+
+        const explorerPlugin = GraphiQLPluginExplorer.explorerPlugin();
+
+        return React.createElement(GraphiQL, {
+          fetcher: fetcher,
+          defaultEditorToolsVisibility: true,
+          plugins: [explorerPlugin],
+          query: query,
+          variables: variables,
+          headers: headers,
+          onEditQuery: onEditQuery,
+          onEditVariables: onEditVariables,
+          onEditHeaders: onEditHeaders,
+          inputValueDeprecation: true,
+          isHeadersEditorEnabled: true,
+          shouldPersistHeaders: true,
+        });
+      }
+
+      const root = ReactDOM.createRoot(document.getElementById("graphiql"));
+      root.render(React.createElement(GraphiQLWithExplorer));
+    </script>
+  </body>
+</html>
+"""
