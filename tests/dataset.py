@@ -120,8 +120,10 @@ def build_dataset(
 
 async def load_dataset(db: Database, data: Dataset) -> None:
     async with db.write() as connection:
-        await connection.execute(insert(models.project_table), data.projects)
-        await connection.execute(insert(models.batch_table), data.batches)
+        if data.projects:
+            await connection.execute(insert(models.project_table), data.projects)
+        if data.batches:
+            await connection.execute(insert(models.batch_table), data.batches)
         if data.jobs:
             await connection.execute(insert(models.job_table), data.jobs)
         if data.results:

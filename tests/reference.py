@@ -100,3 +100,73 @@ def select(rows: Iterable[Row], predicate: Predicate, keys: Sequence[tuple[str, 
 
 def iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+_LIST_FIELDS = {
+    "id": "id",
+    "parentId": "parent_id",
+    "batchId": "batch_id",
+    "projectId": "project_id",
+    "userId": "user_id",
+    "status": "status",
+    "origin": "origin",
+    "deviceType": "device_type",
+}
+_RANGE_FIELDS = {
+    "createdAt": "created_at",
+    "updatedAt": "updated_at",
+    "startTimestamp": "start_timestamp",
+    "endTimestamp": "end_timestamp",
+    "startDatetime": "start_datetime",
+    "endDatetime": "end_datetime",
+    "runs": "runs",
+    "progress": "progress",
+    "priority": "priority",
+}
+
+
+def graphql_filter(spec: Mapping[str, Any]) -> Predicate:
+    """The meaning of a JobFilter/BatchFilter/ProjectFilter input (times as datetimes)."""
+    tests: list[Predicate] = []
+    rest: dict[str, Any] = {}
+    for key, value in spec.items():
+        if key in _LIST_FIELDS:
+            tests.append(_in(_LIST_FIELDS[key], value))
+        elif key in _RANGE_FIELDS:
+            tests.append(range_filter(_RANGE_FIELDS[key], value))
+        elif key == "idStartsWith":
+            rest["id__starts_with"] = value
+        elif key in ("minRuns", "maxRuns", "startDate", "endDate", "errors"):
+            snake = {
+                "minRuns": "min_runs",
+                "maxRuns": "max_runs",
+                "startDate": "start_date",
+                "endDate": "end_date",
+                "errors": "errors",
+            }[key]
+            rest[snake] = value
+        elif key in ("open", "complete", "name"):
+            tests.append(lambda row, key=key, value=value: row[key] == value)
+        elif key == "tag":
+            tests.append(lambda row, value=value: value in (row["tags"] or []))
+        elif key == "nameStartsWith":
+            tests.append(lambda row, value=value: str(row["name"]).startswith(value))
+        elif key == "and":
+            tests.append(all_of(*(graphql_filter(child) for child in value)))
+        elif key == "or":
+            tests.append(any_of(*(graphql_filter(child) for child in value)))
+        elif key == "not":
+            tests.append(none_of(graphql_filter(value)))
+        else:
+            raise KeyError(f"reference does not know filter field {key}")
+    tests.append(rest_filter(rest))
+    return all_of(*tests)
+
+
+def graphql_variables(value: Any) -> Any:
+    """The JSON form of a filter (datetimes as ISO-8601 strings)."""
+    if isinstance(value, Mapping):
+        return {key: graphql_variables(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [graphql_variables(item) for item in value]
+    return iso(value) if isinstance(value, datetime) else value

@@ -37,8 +37,9 @@ class Settings(BaseSettings):
         default=None,
         description="Base URL put in result links; by default the URL the request came to.",
     )
-    max_query_depth: int = Field(default=10, ge=1)
+    max_query_depth: int = Field(default=15, ge=1)
     max_aliases: int = Field(default=30, ge=1)
+    max_query_tokens: int = Field(default=5000, ge=1)
     sql_echo: bool = False
 
 

@@ -41,6 +41,15 @@ class OffsetPage:
     total: int
 
 
+def check_cursors(entity: Entity[Row], listing: Listing) -> None:
+    """Raise InvalidQueryError now if a cursor of the listing does not fit its order."""
+    ordering = entity.ordering(listing.order)
+    for argument in ("after", "before"):
+        cursor = getattr(listing.window, argument)
+        if cursor is not None:
+            ordering.decode_cursor(cursor, argument)
+
+
 async def list_page(db: Database, entity: Entity[Row], listing: Listing) -> Page[Row]:
     """A keyset window of `entity` rows matching the listing's filter, in its order."""
     async with db.read() as conn:
@@ -148,11 +157,20 @@ async def job_counts_by_status(db: Database, batch_ids: Sequence[str]) -> dict[s
     return {batch_id: counts.get(batch_id, {}) for batch_id in batch_ids}
 
 
+async def job_results(db: Database, job_ids: Sequence[str]) -> dict[str, Any]:
+    """The stored result payload of each of these jobs that has one."""
+    table = models.job_result_table.c
+    unique = list(dict.fromkeys(job_ids))
+    found: dict[str, Any] = {}
+    async with db.read() as conn:
+        for start in range(0, len(unique), IDS_PER_STATEMENT):
+            chunk = unique[start : start + IDS_PER_STATEMENT]
+            statement = select(table.job_id, table.result).where(table.job_id.in_(chunk))
+            found.update((await conn.execute(statement)).tuples().all())
+    return found
+
+
 async def job_result(db: Database, job_id: str) -> tuple[bool, Any]:
     """(True, payload) when the job has a stored result, else (False, None)."""
-    statement = select(models.job_result_table.c.result).where(
-        models.job_result_table.c.job_id == job_id
-    )
-    async with db.read() as conn:
-        row = (await conn.execute(statement)).first()
-    return (False, None) if row is None else (True, row[0])
+    found = await job_results(db, [job_id])
+    return (job_id in found, found.get(job_id))

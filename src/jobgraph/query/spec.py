@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, Self, TypeVar
 
 from jobgraph.domain import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, OrderDirection
@@ -13,6 +13,11 @@ Value = TypeVar("Value", datetime, int)
 
 class InvalidQueryError(ValueError):
     """A request that cannot be answered as asked; the message says what to change."""
+
+
+def as_utc(value: datetime) -> datetime:
+    """The same instant in UTC; a naive datetime is read as UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True)

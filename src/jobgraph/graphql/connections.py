@@ -1,0 +1,117 @@
+"""Relay cursor connections: PageInfo, edges, and building a connection from a page."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any, Generic, Literal, TypeVar
+
+import strawberry
+from strawberry.dataloader import DataLoader
+
+from jobgraph.db.engine import Database
+from jobgraph.query import reads
+from jobgraph.query.paging import Entity, Page, Row
+from jobgraph.query.spec import FilterSpec, Listing
+
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.type(description="Where a page sits in the whole list.")
+class PageInfo:
+    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last edge.")
+    _has_next: strawberry.Private[bool | None]
+    _has_previous: strawberry.Private[bool | None]
+    _beyond: strawberry.Private[Callable[[bool], Awaitable[bool]]]
+
+    @strawberry.field(description="Whether rows follow this page.")
+    async def has_next_page(self) -> bool:
+        return self._has_next if self._has_next is not None else await self._beyond(False)
+
+    @strawberry.field(description="Whether rows precede this page.")
+    async def has_previous_page(self) -> bool:
+        return self._has_previous if self._has_previous is not None else await self._beyond(True)
+
+
+@strawberry.type(description="A node and the cursor to page from it.")
+class Edge(Generic[NodeT]):
+    cursor: str = strawberry.field(description="Opaque position of this node in the list.")
+    node: NodeT = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list, after the GraphQL Cursor Connections spec.")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]] = strawberry.field(description="The page's items with cursors.")
+    page_info: PageInfo = strawberry.field(description="Paging state of this page.")
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="The page's items, without cursors.")
+    def nodes(self) -> list[NodeT]:
+        return [edge.node for edge in self.edges]
+
+    @strawberry.field(
+        description="How many items the whole filtered list holds (counted on demand)."
+    )
+    async def total_count(self) -> int:
+        return await self._count()
+
+
+def build_connection(
+    page: Page[Row],
+    wrap: Callable[[Row], NodeT],
+    count: Callable[[], Awaitable[int]],
+    beyond: Callable[[bool], Awaitable[bool]],
+) -> Connection[NodeT]:
+    edges = [Edge(cursor=c, node=wrap(row)) for c, row in zip(page.cursors, page.rows, strict=True)]
+    info = PageInfo(
+        start_cursor=page.start_cursor,
+        end_cursor=page.end_cursor,
+        _has_next=page.has_next_page,
+        _has_previous=page.has_previous_page,
+        _beyond=beyond,
+    )
+    return Connection(edges=edges, page_info=info, _count=count)
+
+
+async def root_connection(
+    db: Database, entity: Entity[Row], listing: Listing, wrap: Callable[[Row], NodeT]
+) -> Connection[NodeT]:
+    """A top-level list: one statement for the page, more only for what the client selects."""
+    reads.check_cursors(entity, listing)
+    page = await reads.list_page(db, entity, listing)
+
+    async def count() -> int:
+        return await reads.count_rows(db, entity, listing.spec)
+
+    async def beyond(previous: bool) -> bool:
+        return await reads.boundary_exists(db, entity, listing, previous=previous)
+
+    return build_connection(page, wrap, count, beyond)
+
+
+async def nested_connection(
+    db: Database,
+    entity: Entity[Row],
+    parent: Literal["batch_id", "project_id"],
+    parent_id: str,
+    listing: Listing,
+    wrap: Callable[[Row], NodeT],
+    pages: DataLoader[tuple[str, Listing], Page[Row]],
+    counts: DataLoader[tuple[str, FilterSpec], int],
+) -> Connection[NodeT]:
+    """A list under a parent; sibling lists are fetched together by the loaders."""
+    reads.check_cursors(entity, listing)
+    page = await pages.load((parent_id, listing))
+
+    async def count() -> int:
+        return await counts.load((parent_id, listing.spec))
+
+    async def beyond(previous: bool) -> bool:
+        spec: Any = listing.spec  # jobs and batches can both be scoped to their parent
+        scoped = spec.restricted_to(**{f"{parent}s": (parent_id,)})
+        return await reads.boundary_exists(
+            db, entity, replace(listing, spec=scoped), previous=previous
+        )
+
+    return build_connection(page, wrap, count, beyond)

@@ -1,0 +1,37 @@
+"""The wire enums, registered as GraphQL enums (names and values are the API's)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from jobgraph.domain import (
+    BatchOrderField,
+    BatchStatus,
+    JobOrderField,
+    JobOrigin,
+    JobStatus,
+    OrderDirection,
+    ProjectOrderField,
+)
+
+_DESCRIPTIONS = {
+    JobStatus: "Status of a job.",
+    BatchStatus: "Status of a batch.",
+    JobOrigin: "Where a job was submitted from.",
+    OrderDirection: "ASC: smallest first; DESC: largest first. Nulls come last either way.",
+    JobOrderField: "Job fields to order by.",
+    BatchOrderField: "Batch fields to order by.",
+    ProjectOrderField: "Project fields to order by.",
+}
+for _enum, _description in _DESCRIPTIONS.items():
+    strawberry.enum(_enum, description=_description)
+
+__all__ = [
+    "BatchOrderField",
+    "BatchStatus",
+    "JobOrderField",
+    "JobOrigin",
+    "JobStatus",
+    "OrderDirection",
+    "ProjectOrderField",
+]

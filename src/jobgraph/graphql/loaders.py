@@ -1,0 +1,111 @@
+"""DataLoaders: one statement per relation level, whatever the page size. Fresh per request."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from strawberry.dataloader import DataLoader
+
+from jobgraph.db import models
+from jobgraph.db.engine import Database
+from jobgraph.query import reads
+from jobgraph.query.paging import Entity, Page, Row
+from jobgraph.query.spec import FilterSpec, Listing
+
+Parent = Literal["batch_id", "project_id"]
+
+
+def _by_id(
+    db: Database, fetch: Callable[[Database, Sequence[str]], Coroutine[Any, Any, list[Row]]]
+) -> DataLoader[str, Row | None]:
+    async def load(ids: list[str]) -> list[Row | None]:
+        found = {row.id: row for row in await fetch(db, ids)}  # type: ignore[attr-defined]
+        return [found.get(key) for key in ids]  # key order kept, None when missing
+
+    return DataLoader(load_fn=load)
+
+
+def _pages_by_parent(
+    db: Database, entity: Entity[Row], parent: Parent
+) -> DataLoader[tuple[str, Listing], Page[Row]]:
+    """Keys are (parent id, listing); siblings with the same listing share one statement."""
+
+    async def load(keys: list[tuple[str, Listing]]) -> list[Page[Row]]:
+        groups: dict[Listing, list[str]] = defaultdict(list)
+        for parent_id, listing in keys:
+            groups[listing].append(parent_id)
+        pages = {
+            listing: await reads.pages_by_parent(db, entity, parent, parent_ids, listing)
+            for listing, parent_ids in groups.items()
+        }
+        return [pages[listing][parent_id] for parent_id, listing in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _counts_by_parent(
+    db: Database, entity: Entity[Row], parent: Parent
+) -> DataLoader[tuple[str, FilterSpec], int]:
+    async def load(keys: list[tuple[str, FilterSpec]]) -> list[int]:
+        groups: dict[FilterSpec, list[str]] = defaultdict(list)
+        for parent_id, spec in keys:
+            groups[spec].append(parent_id)
+        counts = {
+            spec: await reads.counts_by_parent(db, entity, parent, parent_ids, spec)
+            for spec, parent_ids in groups.items()
+        }
+        return [counts[spec][parent_id] for parent_id, spec in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _status_counts(db: Database) -> DataLoader[str, dict[str, int]]:
+    async def load(batch_ids: list[str]) -> list[dict[str, int]]:
+        counts = await reads.job_counts_by_status(db, batch_ids)
+        return [counts[batch_id] for batch_id in batch_ids]
+
+    return DataLoader(load_fn=load)
+
+
+def _results(db: Database) -> DataLoader[str, tuple[bool, Any]]:
+    async def load(job_ids: list[str]) -> list[tuple[bool, Any]]:
+        found = await reads.job_results(db, job_ids)
+        return [(key in found, found.get(key)) for key in job_ids]
+
+    return DataLoader(load_fn=load)
+
+
+@dataclass(frozen=True)
+class Loaders:
+    """Every loader of one request."""
+
+    job_by_id: DataLoader[str, models.Job | None]
+    batch_by_id: DataLoader[str, models.Batch | None]
+    project_by_id: DataLoader[str, models.Project | None]
+    job_result_by_job_id: DataLoader[str, tuple[bool, Any]]
+    job_status_counts_by_batch_id: DataLoader[str, dict[str, int]]
+    job_pages_by_batch_id: DataLoader[tuple[str, Listing], Page[models.Job]]
+    job_pages_by_project_id: DataLoader[tuple[str, Listing], Page[models.Job]]
+    batch_pages_by_project_id: DataLoader[tuple[str, Listing], Page[models.Batch]]
+    job_counts_by_batch_id: DataLoader[tuple[str, FilterSpec], int]
+    job_counts_by_project_id: DataLoader[tuple[str, FilterSpec], int]
+    batch_counts_by_project_id: DataLoader[tuple[str, FilterSpec], int]
+
+
+def make_loaders(db: Database) -> Loaders:
+    return Loaders(
+        job_by_id=_by_id(db, reads.jobs_by_ids),
+        batch_by_id=_by_id(db, reads.batches_by_ids),
+        project_by_id=_by_id(db, reads.projects_by_ids),
+        job_result_by_job_id=_results(db),
+        job_status_counts_by_batch_id=_status_counts(db),
+        job_pages_by_batch_id=_pages_by_parent(db, reads.JOBS, "batch_id"),
+        job_pages_by_project_id=_pages_by_parent(db, reads.JOBS, "project_id"),
+        batch_pages_by_project_id=_pages_by_parent(db, reads.BATCHES, "project_id"),
+        job_counts_by_batch_id=_counts_by_parent(db, reads.JOBS, "batch_id"),
+        job_counts_by_project_id=_counts_by_parent(db, reads.JOBS, "project_id"),
+        batch_counts_by_project_id=_counts_by_parent(db, reads.BATCHES, "project_id"),
+    )
