@@ -32,7 +32,7 @@ def detect_format(stream: BinaryIO) -> FileFormat:
 
     A JSend document either starts with a line that is not a whole JSON value (it is
     pretty-printed) and does not mention "kind", or is one line holding an object with
-    "data" and no "kind".
+    "data" or "status" and no "kind".
     """
     first = b""
     for line in stream:
@@ -44,7 +44,7 @@ def detect_format(stream: BinaryIO) -> FileFormat:
         value = json.loads(first)
     except ValueError:
         return FileFormat.NDJSON if b'"kind"' in first or not first else FileFormat.JSEND
-    if isinstance(value, dict) and "data" in value and "kind" not in value:
+    if isinstance(value, dict) and "kind" not in value and value.keys() & {"data", "status"}:
         return FileFormat.JSEND
     return FileFormat.NDJSON
 
@@ -57,7 +57,9 @@ class LineReader:
         self.line = 0
         self.bytes_read = 0
 
-    def read(self, _size: int = -1) -> bytes:
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:  # ijson probes the stream type with read(0)
+            return b""
         chunk = self.stream.readline()
         if chunk:
             self.line += 1
