@@ -20,6 +20,7 @@ BATCHES = DATA.batches
 PROJECTS = DATA.projects
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 DEFAULT_ORDER = [("created_at", "DESC")]
+Pairs = list[tuple[str, str | int | float | bool | None]]
 JOB_FIELDS = [
     "id",
     "parent_id",
@@ -103,9 +104,9 @@ FILTERS: dict[str, dict[str, Any]] = {
 ORDERS = [[(field.value, direction)] for field in JobOrderField for direction in ("ASC", "DESC")]
 
 
-def query(params: Mapping[str, Any]) -> list[tuple[str, str]]:
+def query(params: Mapping[str, Any]) -> Pairs:
     """Reference-style parameters as query-string pairs (lists repeat the name)."""
-    pairs: list[tuple[str, str]] = []
+    pairs: Pairs = []
     for name, value in params.items():
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, datetime):
@@ -117,7 +118,7 @@ def query(params: Mapping[str, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
-def order_query(keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def order_query(keys: list[tuple[str, str]]) -> Pairs:
     ((field, direction),) = keys
     return [("order_by", field), ("order_by_direction", direction)]
 
@@ -201,7 +202,7 @@ async def test_jobs_pages_walk_the_whole_result_in_order(
     seen: list[str] = []
     offset = 0
     while True:
-        pairs = [*query(params), *order_query(keys), ("limit", str(limit)), ("offset", str(offset))]
+        pairs: Pairs = [*query(params), *order_query(keys), ("limit", limit), ("offset", offset)]
         response = await client.get("/api/v2/jobs", params=pairs)
         count = min(limit, max(len(want) - offset, 0))
         assert_page(response, total=len(want), start=offset, count=count)
@@ -284,7 +285,12 @@ async def test_jobs_ignore_unknown_parameters_and_the_authorization_header(
 
 
 async def test_jobs_repeated_values_count_once(client: AsyncClient, data: Dataset) -> None:
-    twice = [("status", "DONE"), ("status", "DONE"), ("id", JOBS[3]["id"]), ("id", JOBS[3]["id"])]
+    twice: Pairs = [
+        ("status", "DONE"),
+        ("status", "DONE"),
+        ("id", JOBS[3]["id"]),
+        ("id", JOBS[3]["id"]),
+    ]
     response = await client.get("/api/v2/jobs", params=twice)
     assert ids(response) == expected({"status": ["DONE"], "id": [JOBS[3]["id"]]}, DEFAULT_ORDER)
 
