@@ -81,7 +81,7 @@ def _run_with_database(settings: Settings, work: Callable[[Database], Awaitable[
 def _progress(description: str, *, in_bytes: bool) -> Iterator[Callable[[int, int], None]]:
     counter = (DownloadColumn(), TransferSpeedColumn()) if in_bytes else (MofNCompleteColumn(),)
     columns = (TextColumn(description), BarColumn(), *counter, TimeRemainingColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(description, total=None)
 
         def update(done: int, total: int) -> None:

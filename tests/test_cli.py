@@ -1,0 +1,107 @@
+"""The `jobgraph` command end to end against a temporary SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from jobgraph.cli import app
+from tests.import_data import batch, job, project, write_lines
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("JOBGRAPH_DATABASE_URL", url)
+    return url
+
+
+def test_cli_migrate_seed_and_import(sqlite_url: str, tmp_path: Path) -> None:
+    migrated = runner.invoke(app, ["migrate"])
+    seeded = runner.invoke(app, ["seed", "--jobs", "200", "--seed", "5"])
+    skipped = runner.invoke(app, ["seed", "--if-empty"])
+    path = write_lines(tmp_path / "a.ndjson", project(), batch(), job(result={"counter": {}}))
+    imported = runner.invoke(app, ["import", str(path)])
+
+    assert (migrated.exit_code, migrated.stdout) == (0, "database at revision 0001 (head)\n")
+    assert seeded.exit_code == 0
+    assert seeded.stdout.startswith("seeded 6 projects, 4 batches, 200 jobs, ")
+    assert "(seed 5)" in seeded.stdout
+    assert (skipped.exit_code, skipped.stdout) == (
+        0,
+        "database already holds 200 jobs; not seeding\n",
+    )
+    assert imported.exit_code == 0
+    assert imported.stdout.startswith("imported 1 projects, 1 batches, 1 jobs, 1 results in ")
+
+
+def test_cli_seed_if_empty_seeds_an_empty_database(sqlite_url: str) -> None:
+    runner.invoke(app, ["migrate"])
+
+    result = runner.invoke(app, ["seed", "--if-empty", "--jobs", "30"])
+
+    assert result.exit_code == 0
+    assert result.stdout.startswith("seeded 6 projects, 1 batches, 30 jobs, ")
+
+
+def test_cli_bad_import_exits_1_with_the_line_and_keeps_nothing(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    runner.invoke(app, ["migrate"])
+    path = write_lines(tmp_path / "bad.ndjson", project(), job(status="DONNE"), batch())
+
+    result = runner.invoke(app, ["import", str(path)])
+    again = runner.invoke(app, ["seed", "--if-empty", "--jobs", "30"])
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: line 2: job.status: 'DONNE' is not one of PENDING, RUNNING, DONE, ERROR, "
+        "CANCELED, CANCELING; nothing was imported\n"
+    )
+    assert again.stdout.startswith("seeded")  # the failed import left no jobs behind
+
+
+def test_cli_refuses_an_unmigrated_database(sqlite_url: str, tmp_path: Path) -> None:
+    for command in (["seed"], ["import", str(tmp_path / "x.ndjson")], ["serve"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 1
+        assert result.stderr.startswith("error: the database schema is empty (never migrated)")
+        assert "Run `jobgraph migrate` first." in result.stderr
+
+
+def test_cli_names_the_setting_when_the_database_is_unreachable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("JOBGRAPH_DATABASE_URL", "postgresql+asyncpg://nobody@127.0.0.1:9/none")
+
+    result = runner.invoke(app, ["seed"])
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: cannot reach the database")
+    assert "JOBGRAPH_DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_cli_rejects_an_invalid_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOBGRAPH_PORT", "not-a-port")
+
+    result = runner.invoke(app, ["migrate"])
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: invalid JOBGRAPH_* setting")
+
+
+def test_cli_export_schema_writes_the_sdl_or_fails_cleanly(tmp_path: Path) -> None:
+    output = tmp_path / "schema.graphql"
+
+    result = runner.invoke(app, ["export-schema", "--output", str(output)])
+
+    if result.exit_code == 0:
+        assert "type Query" in output.read_text(encoding="utf-8")
+    else:
+        assert result.exit_code == 1
+        assert result.stderr.startswith("error: the GraphQL schema is not available yet")

@@ -1,0 +1,81 @@
+"""Alembic migrations: from empty to head gives exactly the models' tables, and back again."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
+from jobgraph.db import models
+from jobgraph.db.engine import make_engine
+from jobgraph.db.migrate import alembic_config, head_revision, upgrade
+from tests.databases import postgres_server_url, throwaway_postgres_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    server = postgres_server_url()
+    if server is None:
+        request.getfixturevalue("migrated_postgres_url")  # skips (or fails under CI) alike
+        return
+    with throwaway_postgres_database(server) as url:
+        yield url
+
+
+def _inspect(url: str, look: Any) -> Any:
+    async def run() -> Any:
+        engine = make_engine(url)
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(look)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, models.metadata))
+
+
+def _tables(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+def _revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_migrations_from_empty_give_exactly_the_models(empty_database_url: str) -> None:
+    upgrade(empty_database_url)
+
+    assert _inspect(empty_database_url, _differences) == []
+    assert _inspect(empty_database_url, _tables) == {
+        "alembic_version", "project", "batch", "job", "job_result",
+    }  # fmt: skip
+    assert _inspect(empty_database_url, _revision) == head_revision()
+
+
+def test_migrations_downgrade_to_base_and_upgrade_again(empty_database_url: str) -> None:
+    upgrade(empty_database_url)
+
+    command.downgrade(alembic_config(empty_database_url), "base")
+    assert _inspect(empty_database_url, _tables) == {"alembic_version"}
+    assert _inspect(empty_database_url, _revision) is None
+
+    upgrade(empty_database_url)
+    assert _inspect(empty_database_url, _differences) == []
+    assert _inspect(empty_database_url, _revision) == head_revision()

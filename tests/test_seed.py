@@ -1,0 +1,67 @@
+"""`seed_database`: deterministic demo rows that keep the data model's invariants."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+from jobgraph.db import models
+from jobgraph.db.engine import Database
+from jobgraph.importing import count_jobs
+from jobgraph.seed import batch_sizes, generate, seed_database
+from tests.import_data import rows, snapshot
+
+
+async def test_seed_same_seed_gives_identical_rows(db: Database) -> None:
+    first = [chunk.jobs + chunk.batches + chunk.results for chunk in generate(300, seed=7)]
+    second = [chunk.jobs + chunk.batches + chunk.results for chunk in generate(300, seed=7)]
+    other = [chunk.jobs for chunk in generate(300, seed=8)]
+
+    summary = await seed_database(db, jobs=300, seed=7)
+    stored = await snapshot(db)
+    await seed_database(db, jobs=300, seed=7)
+
+    assert first == second
+    assert [row["id"] for row in other[0]] != [row["id"] for row in first[0][:300]]
+    assert await snapshot(db) == stored
+    assert (summary.projects, summary.jobs, await count_jobs(db)) == (6, 300, 300)
+    assert len(stored["job_result"]) == summary.results > 0
+
+
+async def test_seed_rows_keep_the_invariants(db: Database) -> None:
+    await seed_database(db, jobs=1_000, seed=3)
+    jobs = await rows(db, models.job_table)
+    batches = {row["id"]: row for row in await rows(db, models.batch_table)}
+    results = {row["job_id"] for row in await rows(db, models.job_result_table)}
+
+    per_batch = Counter(job["batch_id"] for job in jobs)
+    assert all(25 <= count <= 75 for count in per_batch.values())
+    assert set(per_batch) == set(batches)
+    for job in jobs:
+        assert job["project_id"] == batches[job["batch_id"]]["project_id"]
+        assert bool(job["errors"]) == (job["status"] == "ERROR")
+        if job["status"] == "PENDING":
+            assert (job["start_timestamp"], job["end_timestamp"]) == (None, None)
+        if job["status"] in ("RUNNING", "CANCELING"):
+            assert job["start_timestamp"] is not None
+            assert job["end_timestamp"] is None
+        if job["id"] in results:
+            assert job["status"] == "DONE"
+    statuses = Counter(job["status"] for job in jobs)
+    assert statuses.most_common(1)[0][0] == "DONE"
+    assert {"ERROR", "CANCELED", "RUNNING", "PENDING"} <= set(statuses)
+    assert len({job["created_at"] for job in jobs}) < len(jobs)  # deliberate ties
+    assert any(job["parent_id"] for job in jobs)
+    assert any(batch["tags"] for batch in batches.values())
+    names = {row["name"] for row in await rows(db, models.project_table)}
+    assert any(not name.isascii() for name in names)
+    span = max(job["created_at"] for job in jobs) - min(job["created_at"] for job in jobs)
+    assert span.days > 365
+
+
+def test_seed_batch_sizes_add_up_and_stay_in_range() -> None:
+    for jobs in (25, 76, 99, 100, 1_000, 12_345):
+        sizes = list(batch_sizes(random.Random(jobs), jobs))
+        assert sum(sizes) == jobs
+        assert all(25 <= size <= 75 for size in sizes)
+    assert list(batch_sizes(random.Random(1), 10)) == [10]
