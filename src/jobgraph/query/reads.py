@@ -166,7 +166,7 @@ async def job_results(db: Database, job_ids: Sequence[str]) -> dict[str, Any]:
         for start in range(0, len(unique), IDS_PER_STATEMENT):
             chunk = unique[start : start + IDS_PER_STATEMENT]
             statement = select(table.job_id, table.result).where(table.job_id.in_(chunk))
-            found.update((await conn.execute(statement)).tuples().all())
+            found.update((job_id, result) for job_id, result in await conn.execute(statement))
     return found
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, and_, false, func, not_, or_, true
+from sqlalchemy import Boolean, ColumnElement, and_, false, func, not_, or_, true
 from sqlalchemy.sql.elements import ColumnElement as Column
 
 from jobgraph.db import models
@@ -56,7 +56,10 @@ def _compose(
     if spec.any_of is not None:
         parts.append(or_(false(), *(recurse(child) for child in spec.any_of)))
     if spec.none_of is not None:
-        parts.append(not_(recurse(spec.none_of)))
+        # A NULL column makes a condition unknown, and NOT unknown is unknown: settle it as
+        # false first so `not` keeps exactly the rows the inner filter does not.
+        inner = func.coalesce(recurse(spec.none_of), false(), type_=Boolean)
+        parts.append(not_(inner))
     return and_(true(), *parts)
 
 
