@@ -125,6 +125,18 @@ _RANGE_FIELDS = {
 }
 
 
+def _equals(field: str, value: Any) -> Predicate:
+    return lambda row: bool(row[field] == value)
+
+
+def _holds_tag(tag: str) -> Predicate:
+    return lambda row: tag in (row["tags"] or [])
+
+
+def _name_starts_with(prefix: str) -> Predicate:
+    return lambda row: str(row["name"]).startswith(prefix)
+
+
 def graphql_filter(spec: Mapping[str, Any]) -> Predicate:
     """The meaning of a JobFilter/BatchFilter/ProjectFilter input (times as datetimes)."""
     tests: list[Predicate] = []
@@ -146,11 +158,11 @@ def graphql_filter(spec: Mapping[str, Any]) -> Predicate:
             }[key]
             rest[snake] = value
         elif key in ("open", "complete", "name"):
-            tests.append(lambda row, key=key, value=value: row[key] == value)
+            tests.append(_equals(key, value))
         elif key == "tag":
-            tests.append(lambda row, value=value: value in (row["tags"] or []))
+            tests.append(_holds_tag(value))
         elif key == "nameStartsWith":
-            tests.append(lambda row, value=value: str(row["name"]).startswith(value))
+            tests.append(_name_starts_with(value))
         elif key == "and":
             tests.append(all_of(*(graphql_filter(child) for child in value)))
         elif key == "or":
