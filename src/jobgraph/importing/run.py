@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from jobgraph.db import models
@@ -305,7 +305,7 @@ async def import_path(
                 await state.flush_all()
                 await state.add_placeholders()
                 await state.check_references()
-        except IntegrityError as error:
+        except (IntegrityError, DataError) as error:
             raise ImportFailed(None, f"the database refused the import: {error.orig}") from None
         if progress is not None:
             progress(total, total)
