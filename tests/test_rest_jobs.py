@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient, Response
 
-from jobgraph.db.engine import Database
+from jobgraph.db.engine import Database, make_database, make_engine
 from jobgraph.domain import JobOrderField
 from tests.dataset import T0, Dataset, build_dataset, load_dataset
 from tests.reference import iso, rest_filter, select
@@ -343,3 +344,24 @@ async def test_openapi_documents_every_parameter(client: AsyncClient) -> None:
         assert spec["paths"][path]["get"]["summary"]
     docs = await client.get("/docs")
     assert docs.status_code == 200
+
+
+async def test_jobs_id_filter_accepts_any_case(client: AsyncClient, data: Dataset) -> None:
+    job_id = JOBS[9]["id"]
+    response = await client.get("/api/v2/jobs", params={"id": job_id.upper()})
+    assert ids(response) == [job_id]
+
+
+async def test_jobs_answer_503_in_an_error_envelope_when_the_database_is_gone(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    app.state.db = make_database(make_engine("postgresql+asyncpg://nobody@127.0.0.1:9/none"))
+    for path in ("/api/v2/jobs", f"/api/v2/jobs/{UNKNOWN_ID}"):
+        response = await client.get(path)
+        assert response.status_code == 503
+        assert response.json() == {
+            "status": "error",
+            "message": "The database did not answer; try again.",
+            "code": 503,
+            "data": {},
+        }
