@@ -55,7 +55,8 @@ class RestRoute(APIRoute):
                 return failure(RestError(422, str(error)))
             except RequestValidationError as error:
                 problems = {str(issue["loc"][-1]): str(issue["msg"]) for issue in error.errors()}
-                return failure(RestError(422, f"Invalid parameters: {', '.join(problems)}."))
+                message = f"Invalid parameters: {', '.join(problems)}."
+                return failure(RestError(422, message, problems))
             except LinkRejectedError as error:
                 message = f"This results link cannot be used: {error}."
                 return failure(RestError(403, message, {"reason": str(error)}))
