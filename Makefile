@@ -49,7 +49,7 @@ schema: $(STAMP)
 check: lint typecheck test
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.import_seed
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any, BinaryIO
 
-import ijson  # type: ignore[import-untyped]
+import ijson
 from pydantic import ValidationError
 
 from jobgraph.importing.records import JOB, JobFields, describe_error
