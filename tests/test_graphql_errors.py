@@ -119,3 +119,25 @@ async def test_graphiql_opens_on_get(client: AsyncClient) -> None:
     response = await client.get("/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 200
     assert "jobgraph GraphiQL" in response.text
+
+
+async def test_text_that_no_database_can_compare_is_refused(
+    client: AsyncClient, loaded: None
+) -> None:
+    query = "query ($f: JobFilter) { jobs(filter: $f) { totalCount } }"
+    error = await graphql_error(client, query, {"f": {"userId": ["a\u0000b"]}})
+    assert "`userId` must not contain the NUL character" in error
+    escaped = json.dumps({"query": query, "variables": {"f": {"idStartsWith": "\ud800"}}})
+    response = await client.post(
+        "/graphql", content=escaped, headers={"Content-Type": "application/json"}
+    )
+    assert "`idStartsWith` is not valid Unicode text" in response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("prefix", ["\U0010ffff", "ab\U0010ffff\U0010ffff", "\ud7ff", "zz"])
+async def test_unusual_id_prefixes_match_nothing_without_error(
+    client: AsyncClient, loaded: None, prefix: str
+) -> None:
+    query = "query ($f: JobFilter) { jobs(filter: $f) { totalCount } }"
+    data = await run_graphql(client, query, {"f": {"idStartsWith": prefix}})
+    assert data["jobs"]["totalCount"] == 0

@@ -59,7 +59,24 @@ def _values(name: str, values: Sequence[T] | None) -> tuple[T, ...] | None:
 
 def _strings(name: str, values: Sequence[Any] | None) -> tuple[str, ...] | None:
     found = _values(name, values)
-    return None if found is None else tuple(str(value) for value in found)
+    if found is None:
+        return None
+    return tuple(_text(name, str(value)) for value in found)
+
+
+def _text(name: str, value: str) -> str:
+    """Text a database can compare: no NUL (PostgreSQL refuses it), no lone surrogates."""
+    if "\x00" in value:
+        raise InvalidQueryError(f"`{name}` must not contain the NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidQueryError(f"`{name}` is not valid Unicode text") from error
+    return value
+
+
+def _optional_text(name: str, value: str | None) -> str | None:
+    return None if value is None else _text(name, value)
 
 
 def _ids(name: str, values: Sequence[strawberry.ID] | None) -> tuple[str, ...] | None:
@@ -164,7 +181,7 @@ class JobFilter:
         budget.enter(depth)
         return JobFilterSpec(
             ids=_ids("id", self.id),
-            id_prefix=self.id_starts_with,
+            id_prefix=_optional_text("idStartsWith", self.id_starts_with),
             parent_ids=_ids("parentId", self.parent_id),
             batch_ids=_ids("batchId", self.batch_id),
             project_ids=_ids("projectId", self.project_id),
@@ -212,7 +229,7 @@ class BatchFilter:
         budget.enter(depth)
         return BatchFilterSpec(
             ids=_ids("id", self.id),
-            id_prefix=self.id_starts_with,
+            id_prefix=_optional_text("idStartsWith", self.id_starts_with),
             parent_ids=_ids("parentId", self.parent_id),
             project_ids=_ids("projectId", self.project_id),
             user_ids=_strings("userId", self.user_id),
@@ -220,7 +237,7 @@ class BatchFilter:
             device_types=_strings("deviceType", self.device_type),
             open=self.open,
             complete=self.complete,
-            tag=self.tag,
+            tag=_optional_text("tag", self.tag),
             priority=_range(self.priority),
             created_at=_range(self.created_at),
             updated_at=_range(self.updated_at),
@@ -248,9 +265,9 @@ class ProjectFilter:
         budget.enter(depth)
         return ProjectFilterSpec(
             ids=_ids("id", self.id),
-            id_prefix=self.id_starts_with,
-            name=self.name,
-            name_prefix=self.name_starts_with,
+            id_prefix=_optional_text("idStartsWith", self.id_starts_with),
+            name=_optional_text("name", self.name),
+            name_prefix=_optional_text("nameStartsWith", self.name_starts_with),
             created_at=_range(self.created_at),
             **_composition(self, budget, depth),
         )

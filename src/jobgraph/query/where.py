@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -45,8 +46,20 @@ def _starts_with(column: Column[str], prefix: str | None) -> list[ColumnElement[
     """Code-point prefix match written as a range, so both databases use the index."""
     if prefix is None or prefix == "":
         return []
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return [column >= prefix, column < upper]
+    upper = _successor(prefix)
+    return [column >= prefix] if upper is None else [column >= prefix, column < upper]
+
+
+def _successor(prefix: str) -> str | None:
+    """The least string above every string starting with prefix (None: there is none)."""
+    while prefix and prefix[-1] == chr(sys.maxunicode):
+        prefix = prefix[:-1]
+    if not prefix:
+        return None
+    following = ord(prefix[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:  # surrogates cannot be stored; skip past them
+        following = 0xE000
+    return prefix[:-1] + chr(following)
 
 
 def _compose(
