@@ -26,10 +26,12 @@ from jobgraph.importing.sources import (
     detect_format,
     read_jsend_jobs,
 )
+from jobgraph.importing.writer import BulkWriter, bulk_transaction
 
 Progress = Callable[[int, int], None]
 """Called with (bytes read so far, file size in bytes) as the import goes."""
 
+BYTES_PER_JOB = 1_000  # a generous size of one job line, to guess a file's job count
 _ACTIVE = {JobStatus.RUNNING.value, JobStatus.CANCELING.value}
 
 
@@ -113,10 +115,8 @@ class _Import:
         self.connection = connection
         self.chunk_size = chunk_size
         self.on_flush = on_flush
-        dialect = connection.dialect.name
-        self.statements = {
-            table.name: bulk.upsert_statement(dialect, table) for table in bulk.TABLES
-        }
+        self.writer = BulkWriter(connection)
+        self.tables = {table.name: table for table in bulk.TABLES}
         self.buffers: dict[str, list[dict[str, Any]]] = {table.name: [] for table in bulk.TABLES}
         self.counts: dict[str, int] = dict.fromkeys(self.buffers, 0)
         # References to check once every row is written: (batch, project) -> first line, etc.
@@ -133,7 +133,7 @@ class _Import:
             return
         if name == "batch":
             await self._note_moved_batches(rows)
-        await self.connection.execute(self.statements[name], rows)
+        await self.writer.upsert(self.tables[name], rows)
         self.counts[name] += len(rows)
         self.buffers[name] = []
         self.on_flush()
@@ -272,13 +272,20 @@ async def _read_jsend(state: _Import, reader: LineReader) -> None:
 
 
 async def import_path(
-    db: Database, path: Path, *, progress: Progress | None = None, chunk_size: int = 0
+    db: Database,
+    path: Path,
+    *,
+    progress: Progress | None = None,
+    chunk_size: int = 0,
+    rebuild_indexes: bool | None = None,
 ) -> ImportSummary:
     """Import an NDJSON file or a JSend job list into `db`, all or nothing.
 
     Rows are upserted by id, so importing a file twice changes nothing. Raises ImportFailed
     (with the 1-based line when there is one) for a bad record, a dangling or inconsistent
     reference, or an unreadable file; in every such case the database is left unchanged.
+    On SQLite, `rebuild_indexes` drops the job indexes for the import and rebuilds them at
+    its end (None: only when the file looks at least as large as the job table).
     """
     started = time.perf_counter()
     try:
@@ -296,13 +303,17 @@ async def import_path(
                 progress(done, total)
 
         try:
-            async with db.write() as connection:
+            async with bulk_transaction(db) as connection:
                 state = _Import(connection, chunk_size or bulk.CHUNK_SIZE, report)
+                if rebuild_indexes is not False:
+                    guess = total // BYTES_PER_JOB if rebuild_indexes is None else None
+                    await state.writer.drop_job_indexes(guess)
                 if file_format is FileFormat.JSEND:
                     await _read_jsend(state, reader)
                 else:
                     await _read_ndjson(state, stream)
                 await state.flush_all()
+                await state.writer.finish()
                 await state.add_placeholders()
                 await state.check_references()
         except (IntegrityError, DataError) as error:

@@ -1,0 +1,160 @@
+"""Fast bulk upserts on the raw driver connection, inside one all-or-nothing transaction.
+
+SQLite: pre-converted tuples through the driver's executemany, foreign-key checks off for
+the import's own connection (the importer checks references itself), a larger page cache,
+and, when the import is large next to the table, the job indexes dropped and rebuilt from
+the table metadata inside the same transaction. PostgreSQL: COPY into a temporary table,
+then INSERT ... SELECT ... ON CONFLICT (id) DO UPDATE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Column, Connection, Index, MetaData, Table, func, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from jobgraph.db import models
+from jobgraph.db.engine import Database
+from jobgraph.importing.bulk import TABLES, upsert_statement
+from jobgraph.importing.convert import RowEncoder
+
+BULK_CACHE_KIB = 262_144  # 256 MiB of page cache for the import's connection only
+DEFAULT_CACHE_KIB = 65_536  # what db.engine sets on every SQLite connection
+
+
+def _drop_index(connection: Connection, index: Index) -> None:
+    index.drop(connection)
+
+
+def _create_index(connection: Connection, index: Index) -> None:
+    index.create(connection)
+
+
+@asynccontextmanager
+async def bulk_transaction(db: Database) -> AsyncIterator[AsyncConnection]:
+    """One transaction on one connection, tuned for bulk writes; rolled back if it raises.
+
+    On SQLite the connection's foreign-key checks are off for the transaction (the PRAGMA
+    cannot change inside one) and back on before the connection returns to the pool.
+    """
+    async with db.engine.connect() as connection:
+        if connection.dialect.name != "sqlite":
+            async with connection.begin():
+                yield connection
+            return
+        await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        await connection.exec_driver_sql(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+        await connection.commit()
+        try:
+            async with connection.begin():
+                # pysqlite only opens a transaction before DML; DDL (index drops) must be in it.
+                await connection.exec_driver_sql("BEGIN IMMEDIATE")
+                yield connection
+        finally:
+            try:
+                await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await connection.exec_driver_sql(f"PRAGMA cache_size=-{DEFAULT_CACHE_KIB}")
+                await connection.commit()
+            except Exception:
+                await connection.invalidate()  # never pool a connection without FK checks
+                raise
+
+
+class BulkWriter:
+    """Upserts row dicts of the four tables by primary key within the caller's transaction.
+
+    Call `finish()` once every row is written (it rebuilds dropped indexes).
+    """
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+        self.dialect = connection.dialect
+        self.encoders = {table.name: RowEncoder(table, self.dialect) for table in TABLES}
+        self._driver: Any = None
+        self._sqlite_sql: dict[str, str] = {}
+        self._temp: dict[str, Table] = {}
+        self._dropped: list[Index] = []
+
+    async def _driver_connection(self) -> Any:
+        if self._driver is None:
+            raw = await self.connection.get_raw_connection()
+            self._driver = raw.driver_connection
+        return self._driver
+
+    async def drop_job_indexes(self, incoming_jobs: int | None = None) -> bool:
+        """On SQLite, drop the job table's secondary indexes; `finish()` rebuilds them from the
+        table metadata in the same transaction. Given `incoming_jobs`, only when they are at
+        least as many as the stored jobs: rebuilding then costs less than updating the indexes
+        row by row. Returns whether they were dropped."""
+        if self.dialect.name != "sqlite" or self._dropped:
+            return False
+        table = models.job_table
+        if incoming_jobs is not None:
+            result = await self.connection.execute(select(func.count()).select_from(table))
+            if incoming_jobs < int(result.scalar_one()):
+                return False
+        self._dropped = sorted(table.indexes, key=lambda index: str(index.name))
+        for index in self._dropped:
+            await self.connection.run_sync(_drop_index, index)
+        return True
+
+    async def upsert(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert or replace `rows` (dicts with every column) by primary key."""
+        if not rows:
+            return
+        if self.dialect.name == "sqlite":
+            await self._upsert_sqlite(table, rows)
+        else:
+            await self._upsert_postgresql(table, rows)
+
+    async def _upsert_sqlite(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        encoder = self.encoders[table.name]
+        sql = self._sqlite_sql.get(table.name)
+        if sql is None:
+            compiled = upsert_statement("sqlite", table).compile(
+                dialect=self.dialect, column_keys=encoder.names
+            )
+            if list(compiled.positiontup or ()) != encoder.names:
+                raise RuntimeError(f"unexpected parameter order for {table.name}")
+            self._sqlite_sql[table.name] = sql = compiled.string
+        driver = await self._driver_connection()
+        await driver.executemany(sql, encoder.encode(rows))
+
+    async def _upsert_postgresql(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        encoder = self.encoders[table.name]
+        key = next(iter(table.primary_key.columns)).name
+        latest = {row[key]: row for row in rows}  # one statement may touch a row only once
+        temp = self._temp.get(table.name)
+        if temp is None:
+            temp = Table(
+                f"bulk_{table.name}",
+                MetaData(),
+                *(Column(column.name, column.type) for column in table.columns),
+                prefixes=["TEMPORARY"],
+                postgresql_on_commit="DROP",
+            )
+            await self.connection.run_sync(temp.create)
+            self._temp[table.name] = temp
+        driver = await self._driver_connection()
+        await driver.copy_records_to_table(
+            temp.name, records=encoder.encode(latest.values()), columns=encoder.names
+        )
+        statement = postgresql.insert(table).from_select(encoder.names, select(temp))
+        upsert = statement.on_conflict_do_update(
+            index_elements=[key],
+            set_={name: statement.excluded[name] for name in encoder.names if name != key},
+        )
+        await self.connection.execute(upsert)
+        # TRUNCATE, not DELETE: a temporary table is never vacuumed, so deleted rows would pile
+        # up and every later INSERT ... SELECT would scan them again.
+        await self.connection.exec_driver_sql(f'TRUNCATE "{temp.name}"')
+
+    async def finish(self) -> None:
+        """Rebuild the indexes dropped for the import, from the table metadata."""
+        for index in self._dropped:
+            await self.connection.run_sync(_create_index, index)
+        self._dropped = []
