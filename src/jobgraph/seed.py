@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import random
 import time
-import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 from typing import Any
 
 from jobgraph.db import models
 from jobgraph.db.engine import Database
 from jobgraph.domain import BatchStatus, JobOrigin, JobStatus
-from jobgraph.importing import upsert_rows
+from jobgraph.importing.writer import BulkWriter, bulk_transaction
 
 DEFAULT_JOBS = 5_000
 DEFAULT_SEED = 42
@@ -79,23 +80,34 @@ class SeedSummary:
         return self.jobs / self.seconds if self.seconds > 0 else 0.0
 
 
+UUID_MASK = ~(0xF000 << 64 | 0xC000 << 48) & ((1 << 128) - 1)
+UUID_V4 = 0x4000 << 64 | 0x8000 << 48
+DURATIONS = (500, 1000, 2000)
+RUNS = (100, 200, 500, 1000)
+PRIORITIES = (0, 0, 0, 1, 10)
+
+
 class _Generator:
+    """Draws the demo rows; few random calls per job, all from one seeded generator."""
+
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
-        self.statuses = list(STATUS_WEIGHTS)
-        self.status_weights = list(STATUS_WEIGHTS.values())
-        self.origins = list(ORIGIN_WEIGHTS)
-        self.origin_weights = list(ORIGIN_WEIGHTS.values())
+        self.statuses = [status.value for status in STATUS_WEIGHTS]
+        self.status_cum = list(accumulate(STATUS_WEIGHTS.values()))
+        self.origins = [origin.value for origin in ORIGIN_WEIGHTS]
+        self.origin_cum = list(accumulate(ORIGIN_WEIGHTS.values()))
 
     def new_id(self) -> str:
-        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        """A version-4 UUID as lower-case text, from 128 seeded random bits."""
+        digits = f"{self.rng.getrandbits(128) & UUID_MASK | UUID_V4:032x}"
+        return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
-    def at(self, seconds: float) -> datetime:
-        return BASE_TIME + timedelta(seconds=round(seconds, 3))
+    def at(self, milliseconds: int) -> datetime:
+        return BASE_TIME + timedelta(milliseconds=milliseconds)
 
     def projects(self) -> list[dict[str, Any]]:
         return [
-            {"id": self.new_id(), "name": name, "created_at": self.at(index * 86_400.0)}
+            {"id": self.new_id(), "name": name, "created_at": self.at(index * 86_400_000)}
             for index, name in enumerate(PROJECT_NAMES)
         ]
 
@@ -103,88 +115,80 @@ class _Generator:
         self, project_id: str, users: list[str], parent_id: str | None, size: int
     ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
         rng = self.rng
-        batch_id = self.new_id()
-        created = rng.uniform(10 * 86_400, SPAN_SECONDS)
-        user_id = rng.choice(users)
-        origin = rng.choices(self.origins, self.origin_weights)[0]
-        runs = rng.choice((100, 200, 500, 1000))
-        qubits = rng.randint(3, 6)
-        parametrized = rng.random() < 0.7
+        random_ = rng.random
+        new_id, at = self.new_id, self.at
+        batch_id = new_id()
+        created = 864_000_000 + int(random_() * (SPAN_SECONDS * 1000 - 864_000_000))
+        user_id = users[int(random_() * len(users))]
+        origin = rng.choices(self.origins, cum_weights=self.origin_cum)[0]
+        runs = RUNS[int(random_() * len(RUNS))]
+        qubits = 3 + int(random_() * 4)
+        parametrized = random_() < 0.7
+        statuses = rng.choices(self.statuses, cum_weights=self.status_cum, k=size)
         jobs: list[dict[str, Any]] = []
         results: list[dict[str, Any]] = []
         failed: list[str] = []
-        for order in range(1, size + 1):
-            status = rng.choices(self.statuses, self.status_weights)[0]
-            job_created = created + (order // 3) * 0.5  # groups of three share created_at
-            parent = None
-            if failed and rng.random() < 0.5:
-                parent = failed.pop()
-            job = self.job(batch_id, project_id, user_id, status, origin, runs, job_created)
-            job["parent_id"] = parent
-            job["creation_order"] = order
-            if parametrized:
-                job["variables"] = {
-                    "omega_max": round(rng.uniform(1.0, 15.0), 3),
-                    "duration": rng.choice((500, 1000, 2000)),
+        for order, status in enumerate(statuses, 1):
+            job_created = created + (order // 3) * 500  # groups of three share created_at
+            job_id = new_id()
+            start = end = None
+            progress = 0
+            if status != "PENDING":
+                start = job_created + 1_000 + int(random_() * 599_000)
+                progress = 1 + int(random_() * 99)
+                if status != "RUNNING" and status != "CANCELING":
+                    end = start + 5_000 + int(random_() * 3_595_000)
+                    progress = 100 if status == "DONE" else progress
+            started = start is not None
+            errors: list[str] = []
+            if status == "ERROR":
+                errors = rng.sample(ERRORS, 1 + (random_() < 0.5))
+            jobs.append(
+                {
+                    "id": job_id,
+                    "parent_id": failed.pop() if failed and random_() < 0.5 else None,
+                    "batch_id": batch_id,
+                    "project_id": project_id,
+                    "user_id": user_id,
+                    "status": status,
+                    "origin": origin,
+                    "runs": runs,
+                    "created_at": at(job_created),
+                    "updated_at": at(end or start or job_created),
+                    "start_timestamp": at(start) if start is not None else None,
+                    "end_timestamp": at(end) if end is not None else None,
+                    "variables": {
+                        "omega_max": round(1.0 + random_() * 14.0, 3),
+                        "duration": DURATIONS[int(random_() * 3)],
+                    }
+                    if parametrized
+                    else None,
+                    "errors": errors,
+                    "progress": progress,
+                    "creation_order": order,
+                    "slurm_job_id": str(100_000 + int(random_() * 900_000)) if started else None,
+                    "cluster_name": CLUSTERS[int(random_() * 3)] if started else None,
                 }
-            if status == JobStatus.ERROR:
-                failed.append(job["id"])
-            elif status == JobStatus.DONE and rng.random() < 0.5:
-                results.append({"job_id": job["id"], "result": self.result(qubits, runs)})
-            jobs.append(job)
+            )
+            if status == "ERROR":
+                failed.append(job_id)
+            elif status == "DONE" and random_() < 0.5:
+                results.append({"job_id": job_id, "result": self.result(qubits, runs)})
         return (
             self.batch_row(batch_id, project_id, user_id, parent_id, created, jobs),
             jobs,
             results,
         )
 
-    def job(
-        self, batch_id: str, project_id: str, user_id: str, status: JobStatus,
-        origin: JobOrigin, runs: int, created: float,
-    ) -> dict[str, Any]:  # fmt: skip
-        rng = self.rng
-        start = end = None
-        progress = 0
-        if status != JobStatus.PENDING:
-            start = created + rng.uniform(1.0, 600.0)
-            progress = rng.randint(1, 99)
-            if status not in (JobStatus.RUNNING, JobStatus.CANCELING):
-                end = start + rng.uniform(5.0, 3_600.0)
-                progress = 100 if status == JobStatus.DONE else progress
-        started = start is not None
-        return {
-            "id": self.new_id(),
-            "parent_id": None,
-            "batch_id": batch_id,
-            "project_id": project_id,
-            "user_id": user_id,
-            "status": status.value,
-            "origin": origin.value,
-            "runs": runs,
-            "created_at": self.at(created),
-            "updated_at": self.at(end or start or created),
-            "start_timestamp": self.at(start) if start is not None else None,
-            "end_timestamp": self.at(end) if end is not None else None,
-            "variables": None,
-            "errors": rng.sample(ERRORS, rng.randint(1, 2)) if status == JobStatus.ERROR else [],
-            "progress": progress,
-            "creation_order": 0,
-            "slurm_job_id": str(rng.randint(100_000, 999_999)) if started else None,
-            "cluster_name": rng.choice(CLUSTERS) if started else None,
-        }
-
     def result(self, qubits: int, runs: int) -> dict[str, Any]:
         rng = self.rng
         shots = [format(rng.getrandbits(qubits), f"0{qubits}b") for _ in range(8)]
-        counter: dict[str, int] = {}
-        for _ in range(min(runs, 24)):
-            bitstring = rng.choice(shots)
-            counter[bitstring] = counter.get(bitstring, 0) + 1
+        counter = Counter(rng.choices(shots, k=min(runs, 24)))
         return {"counter": dict(sorted(counter.items())), "raw": shots}
 
     def batch_row(
         self, batch_id: str, project_id: str, user_id: str, parent_id: str | None,
-        created: float, jobs: list[dict[str, Any]],
+        created: int, jobs: list[dict[str, Any]],
     ) -> dict[str, Any]:  # fmt: skip
         rng = self.rng
         statuses = {job["status"] for job in jobs}
@@ -211,7 +215,7 @@ class _Generator:
             "user_id": user_id,
             "status": status.value,
             "device_type": device,
-            "priority": rng.choice((0, 0, 0, 1, 10)),
+            "priority": rng.choice(PRIORITIES),
             "open": not complete and rng.random() < 0.5,
             "complete": complete,
             "tags": rng.sample(TAGS, rng.randint(0, 3)),
@@ -267,16 +271,19 @@ async def seed_database(
     """Upsert the demo rows in one transaction; `progress` gets (jobs written, jobs)."""
     started = time.perf_counter()
     counts = [0, 0, 0, 0]
-    async with db.write() as connection:
+    async with bulk_transaction(db) as connection:
+        writer = BulkWriter(connection)
+        await writer.drop_job_indexes(jobs)  # only when seeding at least doubles the table
         for chunk in generate(jobs, seed):
-            await upsert_rows(connection, models.project_table, chunk.projects)
-            await upsert_rows(connection, models.batch_table, chunk.batches)
-            await upsert_rows(connection, models.job_table, chunk.jobs)
-            await upsert_rows(connection, models.job_result_table, chunk.results)
+            await writer.upsert(models.project_table, chunk.projects)
+            await writer.upsert(models.batch_table, chunk.batches)
+            await writer.upsert(models.job_table, chunk.jobs)
+            await writer.upsert(models.job_result_table, chunk.results)
             sizes = (chunk.projects, chunk.batches, chunk.jobs, chunk.results)
             counts = [count + len(rows) for count, rows in zip(counts, sizes, strict=True)]
             if progress is not None:
                 progress(counts[2], jobs)
+        await writer.finish()
     projects, batches, written, results = counts
     seconds = time.perf_counter() - started
     return SeedSummary(projects, batches, written, results, seconds)
