@@ -123,6 +123,7 @@ def seed(
                 return f"database already holds {existing} jobs; not seeding"
         with _progress("seeding", in_bytes=False) as progress:
             summary = await seed_database(db, jobs=jobs, seed=seed, progress=progress)
+        await db.refresh_statistics()
         return (
             f"seeded {summary.projects} projects, {summary.batches} batches, {summary.jobs} jobs, "
             f"{summary.results} results (seed {seed}) in {summary.seconds:.1f}s "
@@ -142,6 +143,7 @@ def import_command(
     async def work(db: Database) -> str:
         with _progress(f"importing {path.name}", in_bytes=True) as progress:
             summary = await import_path(db, path, progress=progress)
+        await db.refresh_statistics()
         placeholders = ""
         if summary.placeholder_projects or summary.placeholder_batches:
             placeholders = (

@@ -74,6 +74,11 @@ class Database:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
+    async def refresh_statistics(self) -> None:
+        """ANALYZE, so the query planner picks indexes for the data as it now is."""
+        async with self.engine.begin() as connection:
+            await connection.execute(text("ANALYZE"))
+
     async def ensure_migrated(self) -> None:
         """Raise DatabaseNotReadyError unless the schema is at the code's latest revision."""
         try:

@@ -87,6 +87,12 @@ class Job(SQLModel, table=True):
         Index("ix_job_user_created_at_id", "user_id", "created_at", "id"),
         Index("ix_job_status_created_at_id", "status", "created_at", "id"),
         Index("ix_job_parent_id", "parent_id"),
+        # Orders a client may page through at the root; nullable ones are read in two parts
+        # (values, then nulls by id), so one (column, id) index serves both directions.
+        Index("ix_job_updated_at_id", "updated_at", "id"),
+        Index("ix_job_start_timestamp_id", "start_timestamp", "id"),
+        Index("ix_job_end_timestamp_id", "end_timestamp", "id"),
+        Index("ix_job_runs_id", "runs", "id"),
     )
 
     id: str = _id(primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,6 +42,13 @@ class Ordering:
             kept.append(OrderTerm("id", kept[0].direction))
         return cls(table, tuple(kept))
 
+    def nullable_lead(self) -> Column[Any] | None:
+        """The key column, when this order is one nullable column then id the same way."""
+        if len(self.terms) != 2 or self.terms[0].direction != self.terms[1].direction:
+            return None
+        column = self.table.c[self.terms[0].field]
+        return column if column.nullable else None
+
     def columns(self) -> list[Column[Any]]:
         return [self.table.c[term.field] for term in self.terms]
 
@@ -61,8 +68,8 @@ class Ordering:
         keys = ",".join(f"{term.field}:{term.direction.value}" for term in self.terms)
         return f"{self.table.name}|{keys}"
 
-    def key_of(self, row: Mapping[Any, Any]) -> tuple[Any, ...]:
-        return tuple(row[term.field] for term in self.terms)
+    def key_of(self, row: Any) -> tuple[Any, ...]:
+        return tuple(getattr(row, term.field) for term in self.terms)
 
     # Keyset predicates: which rows lie strictly after (or before) a position in this order.
 
@@ -95,7 +102,7 @@ class Ordering:
 
     # Cursors: base64 of the ordering's signature and the row's sort key.
 
-    def encode_cursor(self, row: Mapping[Any, Any]) -> str:
+    def encode_cursor(self, row: Any) -> str:
         values = [_encode_value(value) for value in self.key_of(row)]
         raw = json.dumps([self.signature, values], separators=(",", ":"))
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")

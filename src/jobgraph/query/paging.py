@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import Column, ColumnElement, Select, Table, func, select, union_all
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Select,
+    Table,
+    false,
+    func,
+    literal,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import SQLModel
 
 from jobgraph.domain import OrderDirection
@@ -34,8 +47,12 @@ class Entity(Generic[Row]):
     def ordering(self, terms: Sequence[OrderTerm]) -> Ordering:
         return Ordering.of(self.table, terms, self.default_order)
 
-    def to_model(self, row: Mapping[Any, Any]) -> Row:
-        return self.model.model_construct(**dict(row))  # type: ignore[return-value]
+    async def fetch(self, conn: AsyncConnection, statement: Executable) -> list[Row]:
+        """Run a statement over this entity's columns; rows come back as unvalidated models."""
+        result = await conn.execute(statement)
+        names = list(result.keys())
+        construct = cast(Callable[..., Row], self.model.model_construct)
+        return [construct(**dict(zip(names, values, strict=True))) for values in result]
 
 
 @dataclass(frozen=True)
@@ -65,28 +82,103 @@ def _window_select(
 ) -> tuple[Select[Any], Ordering]:
     ordering = entity.ordering(listing.order)
     window = listing.window
-    statement = select(entity.table).where(entity.condition(listing.spec))
+    base = select(entity.table).where(entity.condition(listing.spec))
     if extra is not None:
-        statement = statement.where(extra)
-    if window.after is not None:
-        statement = statement.where(ordering.after(ordering.decode_cursor(window.after, "after")))
-    if window.before is not None:
-        key = ordering.decode_cursor(window.before, "before")
-        statement = statement.where(ordering.before(key))
-    statement = statement.order_by(*ordering.clauses(reverse=window.backward))
-    return statement.limit(window.size + 1), ordering
+        base = base.where(extra)
+    after = None if window.after is None else ordering.decode_cursor(window.after, "after")
+    before = None if window.before is None else ordering.decode_cursor(window.before, "before")
+    statement = _ordered(
+        base, ordering, reverse=window.backward, limit=window.size + 1, after=after, before=before
+    )
+    return statement, ordering
 
 
-def _to_page(
-    entity: Entity[Row], listing: Listing, ordering: Ordering, rows: Sequence[Mapping[Any, Any]]
-) -> Page[Row]:
+def _ordered(
+    base: Select[Any],
+    ordering: Ordering,
+    *,
+    reverse: bool,
+    limit: int,
+    offset: int = 0,
+    after: Sequence[Any] | None = None,
+    before: Sequence[Any] | None = None,
+) -> Select[Any]:
+    """`base` in the ordering (reversed if asked), past the keyset bounds, one window of it.
+
+    An order by one nullable column is read as two index-friendly parts, the rows with a
+    value and then the rows without, so an index on (column, id) serves both directions.
+    """
+    lead = ordering.nullable_lead()
+    if lead is None:
+        statement = base
+        if after is not None:
+            statement = statement.where(ordering.after(after))
+        if before is not None:
+            statement = statement.where(ordering.before(before))
+        return statement.order_by(*ordering.clauses(reverse=reverse)).limit(limit).offset(offset)
+    ascending = (ordering.terms[0].direction == OrderDirection.ASC) != reverse
+    valued, unvalued = _split_on_nulls(ordering, lead, after, before)
+    parts = [
+        base.where(lead.is_not(None), *valued).order_by(
+            *_direction([lead, ordering.table.c.id], ascending)
+        ),
+        base.where(lead.is_(None), *unvalued).order_by(
+            *_direction([ordering.table.c.id], ascending)
+        ),
+    ]
+    if reverse:
+        parts.reverse()  # going backward, the rows without a value come first
+    members = [
+        select(literal(rank).label("part"), *part.limit(limit + offset).subquery().c)
+        for rank, part in enumerate(parts)
+    ]
+    union = union_all(*members).subquery()
+    names = list(ordering.table.c.keys())
+    return (
+        select(*(union.c[name] for name in names))
+        .order_by(union.c.part, *_direction([union.c[lead.name], union.c.id], ascending))
+        .limit(limit)
+        .offset(offset)
+    )
+
+
+def _direction(columns: Sequence[Any], ascending: bool) -> list[Any]:
+    return [column.asc() if ascending else column.desc() for column in columns]
+
+
+def _split_on_nulls(
+    ordering: Ordering,
+    lead: Column[Any],
+    after: Sequence[Any] | None,
+    before: Sequence[Any] | None,
+) -> tuple[list[ColumnElement[bool]], list[ColumnElement[bool]]]:
+    """Keyset bounds for the part with values of `lead` and the part without."""
+    id_column = ordering.table.c.id
+    ascending = ordering.terms[0].direction == OrderDirection.ASC
+    valued: list[ColumnElement[bool]] = []
+    unvalued: list[ColumnElement[bool]] = []
+    for key, forward in ((after, True), (before, False)):
+        if key is None:
+            continue
+        value, key_id = key
+        upward = ascending == forward
+        if value is None:  # the cursor sits among the rows without a value, which come last
+            valued.append(false() if forward else true())
+            unvalued.append(id_column > key_id if upward else id_column < key_id)
+        else:
+            pair, bound = tuple_(lead, id_column), (value, key_id)
+            valued.append(pair > bound if upward else pair < bound)
+            unvalued.append(true() if forward else false())
+    return valued, unvalued
+
+
+def _to_page(listing: Listing, ordering: Ordering, rows: Sequence[Row]) -> Page[Row]:
     window = listing.window
     more = len(rows) > window.size
-    kept = list(rows[: window.size])
+    models = list(rows[: window.size])
     if window.backward:
-        kept.reverse()
-    models = [entity.to_model(row) for row in kept]
-    cursors = [ordering.encode_cursor(row) for row in kept]
+        models.reverse()
+    cursors = [ordering.encode_cursor(row) for row in models]
     if window.backward:
         has_next = False if window.before is None else None
         return Page(models, cursors, has_next_page=has_next, has_previous_page=more)
@@ -97,8 +189,7 @@ def _to_page(
 async def keyset_page(conn: AsyncConnection, entity: Entity[Row], listing: Listing) -> Page[Row]:
     """The window of rows the listing asks for; costs the same on any page."""
     statement, ordering = _window_select(entity, listing)
-    rows = (await conn.execute(statement)).mappings().all()
-    return _to_page(entity, listing, ordering, rows)
+    return _to_page(listing, ordering, await entity.fetch(conn, statement))
 
 
 async def keyset_pages_by_parent(
@@ -109,7 +200,7 @@ async def keyset_pages_by_parent(
     listing: Listing,
 ) -> dict[str, Page[Row]]:
     """The same window within each parent, in one statement per MAX_PARENTS_PER_STATEMENT."""
-    found: dict[str, list[Mapping[Any, Any]]] = defaultdict(list)
+    found: dict[str, list[Row]] = defaultdict(list)
     ordering = entity.ordering(listing.order)
     unique = list(dict.fromkeys(parent_ids))
     for start in range(0, len(unique), MAX_PARENTS_PER_STATEMENT):
@@ -118,11 +209,11 @@ async def keyset_pages_by_parent(
             for parent_id in unique[start : start + MAX_PARENTS_PER_STATEMENT]
         ]
         statement = members[0] if len(members) == 1 else union_all(*members)
-        for row in (await conn.execute(statement)).mappings():
-            found[row[parent.name]].append(row)
+        for row in await entity.fetch(conn, statement):
+            found[getattr(row, parent.name)].append(row)
     compare = functools.cmp_to_key(_comparator(ordering, reverse=listing.window.backward))
     return {
-        parent_id: _to_page(entity, listing, ordering, sorted(found[parent_id], key=compare))
+        parent_id: _to_page(listing, ordering, sorted(found[parent_id], key=compare))
         for parent_id in unique
     }
 
@@ -151,15 +242,9 @@ async def offset_page(
 ) -> list[Row]:
     """`limit` rows from `offset` in the complete order (REST pagination)."""
     ordering = entity.ordering(order)
-    statement = (
-        select(entity.table)
-        .where(entity.condition(spec))
-        .order_by(*ordering.clauses())
-        .limit(request.limit)
-        .offset(request.offset)
-    )
-    rows = (await conn.execute(statement)).mappings().all()
-    return [entity.to_model(row) for row in rows]
+    base = select(entity.table).where(entity.condition(spec))
+    statement = _ordered(base, ordering, reverse=False, limit=request.limit, offset=request.offset)
+    return await entity.fetch(conn, statement)
 
 
 async def count(conn: AsyncConnection, entity: Entity[Row], spec: FilterSpec) -> int:
@@ -184,14 +269,12 @@ async def counts_by_parent(
     return {parent_id: found.get(parent_id, 0) for parent_id in parent_ids}
 
 
-def _comparator(
-    ordering: Ordering, *, reverse: bool
-) -> Callable[[Mapping[Any, Any], Mapping[Any, Any]], int]:
+def _comparator(ordering: Ordering, *, reverse: bool) -> Callable[[Any, Any], int]:
     """Python twin of Ordering.clauses, to restore order across UNION ALL members."""
 
-    def compare(left: Mapping[Any, Any], right: Mapping[Any, Any]) -> int:
+    def compare(left: Any, right: Any) -> int:
         for term in ordering.terms:
-            a, b = left[term.field], right[term.field]
+            a, b = getattr(left, term.field), getattr(right, term.field)
             if a == b:
                 continue
             if a is None or b is None:

@@ -104,8 +104,7 @@ async def rows_by_ids(db: Database, entity: Entity[Row], ids: Sequence[str]) -> 
         for start in range(0, len(unique), IDS_PER_STATEMENT):
             chunk = unique[start : start + IDS_PER_STATEMENT]
             statement = select(entity.table).where(entity.table.c.id.in_(chunk))
-            rows = (await conn.execute(statement)).mappings().all()
-            found += [entity.to_model(row) for row in rows]
+            found += await entity.fetch(conn, statement)
     return found
 
 
