@@ -6,9 +6,10 @@ import base64
 import json
 
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
 
-from jobgraph.db.engine import Database
+from jobgraph.db.engine import Database, make_database, make_engine
 from tests.dataset import build_dataset, load_dataset
 from tests.graphql_client import graphql_error, run_graphql
 
@@ -141,3 +142,10 @@ async def test_unusual_id_prefixes_match_nothing_without_error(
     query = "query ($f: JobFilter) { jobs(filter: $f) { totalCount } }"
     data = await run_graphql(client, query, {"f": {"idStartsWith": prefix}})
     assert data["jobs"]["totalCount"] == 0
+
+
+async def test_an_outage_is_masked_and_never_a_500(app: FastAPI, client: AsyncClient) -> None:
+    app.state.db = make_database(make_engine("postgresql+asyncpg://nobody@127.0.0.1:9/none"))
+    response = await client.post("/graphql", json={"query": "{ jobs(first: 1) { totalCount } }"})
+    assert response.status_code == 200
+    assert [error["message"] for error in response.json()["errors"]] == ["Unexpected error."]

@@ -5,8 +5,15 @@ from __future__ import annotations
 import asyncio
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
-from strawberry.types import Info
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.types import ExecutionContext, Info
+from strawberry.utils.logging import StrawberryLogger
 
 from jobgraph.graphql.connections import Connection, root_connection
 from jobgraph.graphql.context import Context
@@ -23,6 +30,7 @@ from jobgraph.graphql.types import PAGE_ARGUMENTS, Batch, Job, Node, Project, an
 from jobgraph.query import reads
 from jobgraph.query.spec import (
     BatchFilterSpec,
+    InvalidQueryError,
     JobFilterSpec,
     Listing,
     PageRequest,
@@ -75,7 +83,7 @@ class Query:
     )
     async def nodes(self, info: Info[Context, None], ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > MAX_NODES_PER_REQUEST:
-            raise ValueError(f"`ids` takes at most {MAX_NODES_PER_REQUEST} ids")
+            raise InvalidQueryError(f"`ids` takes at most {MAX_NODES_PER_REQUEST} ids")
         return list(await asyncio.gather(*(_lookup(info, node_id) for node_id in ids)))
 
     @strawberry.field(
@@ -130,13 +138,38 @@ class Query:
         return await root_connection(info.context.db, reads.PROJECTS, listing, Project.from_row)
 
 
+def is_unexpected(error: GraphQLError) -> bool:
+    """A failure inside a resolver that the client did not cause: a bug or an outage."""
+    cause = error.original_error
+    return (
+        error.path is not None
+        and cause is not None
+        and not isinstance(cause, InvalidQueryError | GraphQLError)
+    )
+
+
+class JobgraphSchema(strawberry.Schema):
+    """Logs only unexpected errors; bad input is the client's to read, not the operator's."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            if is_unexpected(error):
+                StrawberryLogger.error(error, execution_context)
+
+
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
-    """The schema, with query depth, alias and size limits from the settings."""
+    """The schema, with query depth, alias and size limits from the settings.
+
+    Unexpected errors reach clients as "Unexpected error." so no internals leak out.
+    """
     settings = settings or Settings()
-    return strawberry.Schema(
+    return JobgraphSchema(
         query=Query,
         types=[Job, Batch, Project],
         extensions=[
+            lambda: MaskErrors(should_mask_error=is_unexpected),
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
