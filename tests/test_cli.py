@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from jobgraph.cli import app
+from jobgraph.db.migrate import head_revision
 from tests.import_data import batch, job, project, write_lines
 
 runner = CliRunner()
@@ -27,7 +28,8 @@ def test_cli_migrate_seed_and_import(sqlite_url: str, tmp_path: Path) -> None:
     path = write_lines(tmp_path / "a.ndjson", project(), batch(), job(result={"counter": {}}))
     imported = runner.invoke(app, ["import", str(path)])
 
-    assert (migrated.exit_code, migrated.stdout) == (0, "database at revision 0001 (head)\n")
+    head = head_revision()
+    assert (migrated.exit_code, migrated.stdout) == (0, f"database at revision {head} (head)\n")
     assert seeded.exit_code == 0
     assert seeded.stdout.startswith("seeded 6 projects, 4 batches, 200 jobs, ")
     assert "(seed 5)" in seeded.stdout
