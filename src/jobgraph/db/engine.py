@@ -31,7 +31,8 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA cache_size=-32768")
+    cursor.execute("PRAGMA mmap_size=1073741824")  # reads share the OS page cache
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
@@ -43,6 +44,9 @@ def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     options: dict[str, Any] = {"echo": echo}
     if backend == "postgresql":
         options |= {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
+    elif backend == "sqlite" and make_url(url).database not in (None, "", ":memory:"):
+        # Connections are cheap to keep and costly to open (pragmas, a cold page cache).
+        options |= {"pool_size": 10, "max_overflow": 20}
     engine = create_async_engine(url, **options)
     if backend == "sqlite":
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
