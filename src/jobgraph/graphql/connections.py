@@ -7,12 +7,12 @@ from dataclasses import replace
 from typing import Any, Generic, Literal, TypeVar
 
 import strawberry
-from strawberry.dataloader import DataLoader
 
 from jobgraph.db.engine import Database
+from jobgraph.graphql.loaders import Loaders
 from jobgraph.query import reads
 from jobgraph.query.paging import Entity, Page, Row
-from jobgraph.query.spec import FilterSpec, Listing
+from jobgraph.query.spec import Listing
 
 NodeT = TypeVar("NodeT")
 
@@ -97,15 +97,15 @@ async def nested_connection(
     parent_id: str,
     listing: Listing,
     wrap: Callable[[Row], NodeT],
-    pages: DataLoader[tuple[str, Listing], Page[Row]],
-    counts: DataLoader[tuple[str, FilterSpec], int],
+    loaders: Loaders,
 ) -> Connection[NodeT]:
     """A list under a parent; sibling lists are fetched together by the loaders."""
     reads.check_cursors(entity, listing)
-    page = await pages.load((parent_id, listing))
+    key = (entity.table.name, parent)
+    page: Page[Row] = await loaders.pages[key].load((parent_id, listing))
 
     async def count() -> int:
-        return await counts.load((parent_id, listing.spec))
+        return await loaders.counts[key].load((parent_id, listing.spec))
 
     async def beyond(previous: bool) -> bool:
         spec: Any = listing.spec  # jobs and batches can both be scoped to their parent

@@ -87,12 +87,16 @@ class Loaders:
     project_by_id: DataLoader[str, models.Project | None]
     job_result_by_job_id: DataLoader[str, tuple[bool, Any]]
     job_status_counts_by_batch_id: DataLoader[str, dict[str, int]]
-    job_pages_by_batch_id: DataLoader[tuple[str, Listing], Page[models.Job]]
-    job_pages_by_project_id: DataLoader[tuple[str, Listing], Page[models.Job]]
-    batch_pages_by_project_id: DataLoader[tuple[str, Listing], Page[models.Batch]]
-    job_counts_by_batch_id: DataLoader[tuple[str, FilterSpec], int]
-    job_counts_by_project_id: DataLoader[tuple[str, FilterSpec], int]
-    batch_counts_by_project_id: DataLoader[tuple[str, FilterSpec], int]
+    # Lists under a parent, keyed by (table name, parent column): pages and their counts.
+    pages: dict[tuple[str, Parent], DataLoader[tuple[str, Listing], Page[Any]]]
+    counts: dict[tuple[str, Parent], DataLoader[tuple[str, FilterSpec], int]]
+
+
+NESTED_LISTS: list[tuple[Entity[Any], Parent]] = [
+    (reads.JOBS, "batch_id"),
+    (reads.JOBS, "project_id"),
+    (reads.BATCHES, "project_id"),
+]
 
 
 def make_loaders(db: Database) -> Loaders:
@@ -102,10 +106,12 @@ def make_loaders(db: Database) -> Loaders:
         project_by_id=_by_id(db, reads.projects_by_ids),
         job_result_by_job_id=_results(db),
         job_status_counts_by_batch_id=_status_counts(db),
-        job_pages_by_batch_id=_pages_by_parent(db, reads.JOBS, "batch_id"),
-        job_pages_by_project_id=_pages_by_parent(db, reads.JOBS, "project_id"),
-        batch_pages_by_project_id=_pages_by_parent(db, reads.BATCHES, "project_id"),
-        job_counts_by_batch_id=_counts_by_parent(db, reads.JOBS, "batch_id"),
-        job_counts_by_project_id=_counts_by_parent(db, reads.JOBS, "project_id"),
-        batch_counts_by_project_id=_counts_by_parent(db, reads.BATCHES, "project_id"),
+        pages={
+            (entity.table.name, parent): _pages_by_parent(db, entity, parent)
+            for entity, parent in NESTED_LISTS
+        },
+        counts={
+            (entity.table.name, parent): _counts_by_parent(db, entity, parent)
+            for entity, parent in NESTED_LISTS
+        },
     )

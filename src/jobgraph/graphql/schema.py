@@ -15,36 +15,26 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext, Info
 from strawberry.utils.logging import StrawberryLogger
 
-from jobgraph.graphql.connections import Connection, root_connection
+from jobgraph.graphql.connections import Connection
 from jobgraph.graphql.context import Context
-from jobgraph.graphql.inputs import (
-    BatchFilter,
-    BatchOrder,
-    JobFilter,
-    JobOrder,
-    ProjectFilter,
-    ProjectOrder,
-    to_order_terms,
+from jobgraph.graphql.types import (
+    PAGE_ARGUMENTS,
+    Batch,
+    Job,
+    Node,
+    Project,
+    any_node,
+    batch_from_row,
+    batch_list,
+    job_from_row,
+    job_list,
+    project_from_row,
+    project_list,
 )
-from jobgraph.graphql.types import PAGE_ARGUMENTS, Batch, Job, Node, Project, any_node
-from jobgraph.query import reads
-from jobgraph.query.spec import (
-    BatchFilterSpec,
-    InvalidQueryError,
-    JobFilterSpec,
-    Listing,
-    PageRequest,
-    ProjectFilterSpec,
-)
+from jobgraph.query.spec import InvalidQueryError
 from jobgraph.settings import Settings
 
 MAX_NODES_PER_REQUEST = 100
-
-
-def _window(
-    first: int | None, after: str | None, last: int | None, before: str | None
-) -> PageRequest:
-    return PageRequest.from_relay(first=first, after=after, last=last, before=before)
 
 
 async def _lookup(info: Info[Context, None], node_id: str) -> Job | Batch | Project | None:
@@ -62,17 +52,17 @@ class Query:
     @strawberry.field(description="The job with this id, or null.")
     async def job(self, info: Info[Context, None], id: strawberry.ID) -> Job | None:
         row = await info.context.loaders.job_by_id.load(id.lower())
-        return None if row is None else Job.from_row(row)
+        return None if row is None else job_from_row(row)
 
     @strawberry.field(description="The batch with this id, or null.")
     async def batch(self, info: Info[Context, None], id: strawberry.ID) -> Batch | None:
         row = await info.context.loaders.batch_by_id.load(id.lower())
-        return None if row is None else Batch.from_row(row)
+        return None if row is None else batch_from_row(row)
 
     @strawberry.field(description="The project with this id, or null.")
     async def project(self, info: Info[Context, None], id: strawberry.ID) -> Project | None:
         row = await info.context.loaders.project_by_id.load(id.lower())
-        return None if row is None else Project.from_row(row)
+        return None if row is None else project_from_row(row)
 
     @strawberry.field(description="Any job, batch or project by id, or null.")
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
@@ -86,56 +76,18 @@ class Query:
             raise InvalidQueryError(f"`ids` takes at most {MAX_NODES_PER_REQUEST} ids")
         return list(await asyncio.gather(*(_lookup(info, node_id) for node_id in ids)))
 
-    @strawberry.field(
-        description=f"Jobs, newest first unless orderBy says otherwise. {PAGE_ARGUMENTS}"
+    jobs: Connection[Job] = strawberry.field(
+        resolver=job_list(None),
+        description=f"Jobs, newest first unless orderBy says otherwise. {PAGE_ARGUMENTS}",
     )
-    async def jobs(
-        self,
-        info: Info[Context, None],
-        filter: JobFilter | None = None,
-        order_by: list[JobOrder] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Job]:
-        spec = filter.to_spec() if filter else JobFilterSpec()
-        listing = Listing(spec, to_order_terms(order_by), _window(first, after, last, before))
-        return await root_connection(info.context.db, reads.JOBS, listing, Job.from_row)
-
-    @strawberry.field(
-        description=f"Batches, newest first unless orderBy says otherwise. {PAGE_ARGUMENTS}"
+    batches: Connection[Batch] = strawberry.field(
+        resolver=batch_list(None),
+        description=f"Batches, newest first unless orderBy says otherwise. {PAGE_ARGUMENTS}",
     )
-    async def batches(
-        self,
-        info: Info[Context, None],
-        filter: BatchFilter | None = None,
-        order_by: list[BatchOrder] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Batch]:
-        spec = filter.to_spec() if filter else BatchFilterSpec()
-        listing = Listing(spec, to_order_terms(order_by), _window(first, after, last, before))
-        return await root_connection(info.context.db, reads.BATCHES, listing, Batch.from_row)
-
-    @strawberry.field(
-        description=f"Projects, newest first unless orderBy says otherwise. {PAGE_ARGUMENTS}"
+    projects: Connection[Project] = strawberry.field(
+        resolver=project_list(),
+        description=f"Projects, newest first unless orderBy says otherwise. {PAGE_ARGUMENTS}",
     )
-    async def projects(
-        self,
-        info: Info[Context, None],
-        filter: ProjectFilter | None = None,
-        order_by: list[ProjectOrder] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Project]:
-        spec = filter.to_spec() if filter else ProjectFilterSpec()
-        listing = Listing(spec, to_order_terms(order_by), _window(first, after, last, before))
-        return await root_connection(info.context.db, reads.PROJECTS, listing, Project.from_row)
 
 
 def is_unexpected(error: GraphQLError) -> bool:

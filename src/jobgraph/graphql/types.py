@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Literal, TypeVar
 
 import strawberry
+from sqlalchemy import Table
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from jobgraph.db import models
-from jobgraph.graphql.connections import Connection, nested_connection
+from jobgraph.graphql.connections import Connection, nested_connection, root_connection
 from jobgraph.graphql.context import Context
 from jobgraph.graphql.enums import BatchStatus, JobOrigin, JobStatus
 from jobgraph.graphql.inputs import (
@@ -18,17 +20,35 @@ from jobgraph.graphql.inputs import (
     BatchOrder,
     JobFilter,
     JobOrder,
+    ProjectFilter,
+    ProjectOrder,
     to_order_terms,
 )
 from jobgraph.query import reads
-from jobgraph.query.spec import BatchFilterSpec, JobFilterSpec, Listing, PageRequest
+from jobgraph.query.paging import Entity, Row
+from jobgraph.query.spec import (
+    BatchFilterSpec,
+    JobFilterSpec,
+    Listing,
+    PageRequest,
+    ProjectFilterSpec,
+)
 
 PAGE_ARGUMENTS = "`first`/`after` page forward, `last`/`before` backward; 1 to 100 (default 100)."
+
+Scope = Literal["batch_id", "project_id"] | None
+GraphType = TypeVar("GraphType")
 
 
 @strawberry.interface(description="An object that can be fetched again by id with node(id:).")
 class Node:
     id: strawberry.ID = strawberry.field(description="The UUID, as the REST API returns it.")
+
+
+def _copier(cls: type[GraphType], table: Table) -> Callable[[Any], GraphType]:
+    """Build the GraphQL object from a row: its fields are the table's columns, same names."""
+    names = list(table.c.keys())
+    return lambda row: cls(**{name: getattr(row, name) for name in names})
 
 
 def _window(
@@ -37,8 +57,21 @@ def _window(
     return PageRequest.from_relay(first=first, after=after, last=last, before=before)
 
 
-def _job_spec(filter: JobFilter | None) -> JobFilterSpec:
-    return filter.to_spec() if filter else JobFilterSpec()
+async def _list(
+    info: Info[Context, None],
+    entity: Entity[Row],
+    scope: Scope,
+    parent: Any,
+    listing: Listing,
+    wrap: Callable[[Row], GraphType],
+) -> Connection[GraphType]:
+    """A root list, or the list under `parent` (a Batch or Project) when scoped."""
+    db = info.context.db
+    if scope is None:
+        return await root_connection(db, entity, listing, wrap)
+    return await nested_connection(
+        db, entity, scope, parent.id, listing, wrap, info.context.loaders
+    )
 
 
 @strawberry.type(description="One execution request of a quantum program, within a batch.")
@@ -61,50 +94,50 @@ class Job(Node):
     slurm_job_id: str | None
     cluster_name: str | None
 
-    @classmethod
-    def from_row(cls, row: models.Job) -> Job:
-        return cls(
-            id=strawberry.ID(row.id),
-            parent_id=None if row.parent_id is None else strawberry.ID(row.parent_id),
-            batch_id=strawberry.ID(row.batch_id),
-            project_id=strawberry.ID(row.project_id),
-            user_id=row.user_id,
-            status=JobStatus(row.status),
-            origin=JobOrigin(row.origin),
-            runs=row.runs,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            start_timestamp=row.start_timestamp,
-            end_timestamp=row.end_timestamp,
-            variables=cast(JSON, row.variables),
-            errors=row.errors,
-            progress=row.progress,
-            creation_order=row.creation_order,
-            slurm_job_id=row.slurm_job_id,
-            cluster_name=row.cluster_name,
-        )
-
     @strawberry.field(description="The batch this job belongs to.")
     async def batch(self, info: Info[Context, None]) -> Batch | None:
         row = await info.context.loaders.batch_by_id.load(self.batch_id)
-        return None if row is None else Batch.from_row(row)
+        return None if row is None else batch_from_row(row)
 
     @strawberry.field(description="The project this job belongs to.")
     async def project(self, info: Info[Context, None]) -> Project | None:
         row = await info.context.loaders.project_by_id.load(self.project_id)
-        return None if row is None else Project.from_row(row)
+        return None if row is None else project_from_row(row)
 
     @strawberry.field(description="The job this one retries, if any.")
     async def parent(self, info: Info[Context, None]) -> Job | None:
         if self.parent_id is None:
             return None
         row = await info.context.loaders.job_by_id.load(self.parent_id)
-        return None if row is None else Job.from_row(row)
+        return None if row is None else job_from_row(row)
 
     @strawberry.field(description="The job's result payload, or null when it has none.")
     async def result(self, info: Info[Context, None]) -> JSON | None:
         _found, payload = await info.context.loaders.job_result_by_job_id.load(self.id)
         return payload  # type: ignore[no-any-return]
+
+
+job_from_row: Callable[[models.Job], Job] = _copier(Job, models.job_table)
+
+
+def job_list(scope: Scope) -> Callable[..., Awaitable[Connection[Job]]]:
+    """The resolver of a jobs list: at the root, or under a batch or project."""
+
+    async def jobs(
+        root: Any,
+        info: Info[Context, None],
+        filter: JobFilter | None = None,
+        order_by: list[JobOrder] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Job]:
+        spec = filter.to_spec() if filter else JobFilterSpec()
+        listing = Listing(spec, to_order_terms(order_by), _window(first, after, last, before))
+        return await _list(info, reads.JOBS, scope, root, listing, job_from_row)
+
+    return jobs
 
 
 @strawberry.type(description="How many of a batch's jobs are in one status.")
@@ -130,63 +163,22 @@ class Batch(Node):
     start_datetime: datetime | None
     end_datetime: datetime | None
 
-    @classmethod
-    def from_row(cls, row: models.Batch) -> Batch:
-        return cls(
-            id=strawberry.ID(row.id),
-            parent_id=None if row.parent_id is None else strawberry.ID(row.parent_id),
-            project_id=strawberry.ID(row.project_id),
-            user_id=row.user_id,
-            status=BatchStatus(row.status),
-            device_type=row.device_type,
-            priority=row.priority,
-            open=row.open,
-            complete=row.complete,
-            tags=row.tags,
-            configuration=cast(JSON, row.configuration),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            start_datetime=row.start_datetime,
-            end_datetime=row.end_datetime,
-        )
+    jobs: Connection[Job] = strawberry.field(
+        resolver=job_list("batch_id"),
+        description=f"Jobs of this batch; filters as Query.jobs. {PAGE_ARGUMENTS}",
+    )
 
     @strawberry.field(description="The project this batch belongs to.")
     async def project(self, info: Info[Context, None]) -> Project | None:
         row = await info.context.loaders.project_by_id.load(self.project_id)
-        return None if row is None else Project.from_row(row)
+        return None if row is None else project_from_row(row)
 
     @strawberry.field(description="The batch this one retries, if any.")
     async def parent(self, info: Info[Context, None]) -> Batch | None:
         if self.parent_id is None:
             return None
         row = await info.context.loaders.batch_by_id.load(self.parent_id)
-        return None if row is None else Batch.from_row(row)
-
-    @strawberry.field(description=f"Jobs of this batch; filters as Query.jobs. {PAGE_ARGUMENTS}")
-    async def jobs(
-        self,
-        info: Info[Context, None],
-        filter: JobFilter | None = None,
-        order_by: list[JobOrder] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[Job]:
-        listing = Listing(
-            _job_spec(filter), to_order_terms(order_by), _window(first, after, last, before)
-        )
-        loaders = info.context.loaders
-        return await nested_connection(
-            info.context.db,
-            reads.JOBS,
-            "batch_id",
-            self.id,
-            listing,
-            Job.from_row,
-            loaders.job_pages_by_batch_id,
-            loaders.job_counts_by_batch_id,
-        )
+        return None if row is None else batch_from_row(row)
 
     @strawberry.field(description="How many jobs this batch holds.")
     async def jobs_count(self, info: Info[Context, None]) -> int:
@@ -199,20 +191,14 @@ class Batch(Node):
         return [JobStatusCount(status=s, count=counts.get(s.value, 0)) for s in JobStatus]
 
 
-@strawberry.type(description="A team's space; it holds batches, which hold jobs.")
-class Project(Node):
-    name: str
-    created_at: datetime
+batch_from_row: Callable[[models.Batch], Batch] = _copier(Batch, models.batch_table)
 
-    @classmethod
-    def from_row(cls, row: models.Project) -> Project:
-        return cls(id=strawberry.ID(row.id), name=row.name, created_at=row.created_at)
 
-    @strawberry.field(
-        description=f"Batches of this project; filters as Query.batches. {PAGE_ARGUMENTS}"
-    )
+def batch_list(scope: Scope) -> Callable[..., Awaitable[Connection[Batch]]]:
+    """The resolver of a batches list: at the root, or under a project."""
+
     async def batches(
-        self,
+        root: Any,
         info: Info[Context, None],
         filter: BatchFilter | None = None,
         order_by: list[BatchOrder] | None = None,
@@ -223,49 +209,53 @@ class Project(Node):
     ) -> Connection[Batch]:
         spec = filter.to_spec() if filter else BatchFilterSpec()
         listing = Listing(spec, to_order_terms(order_by), _window(first, after, last, before))
-        loaders = info.context.loaders
-        return await nested_connection(
-            info.context.db,
-            reads.BATCHES,
-            "project_id",
-            self.id,
-            listing,
-            Batch.from_row,
-            loaders.batch_pages_by_project_id,
-            loaders.batch_counts_by_project_id,
-        )
+        return await _list(info, reads.BATCHES, scope, root, listing, batch_from_row)
 
-    @strawberry.field(description=f"Jobs of this project; filters as Query.jobs. {PAGE_ARGUMENTS}")
-    async def jobs(
-        self,
+    return batches
+
+
+@strawberry.type(description="A team's space; it holds batches, which hold jobs.")
+class Project(Node):
+    name: str
+    created_at: datetime
+
+    batches: Connection[Batch] = strawberry.field(
+        resolver=batch_list("project_id"),
+        description=f"Batches of this project; filters as Query.batches. {PAGE_ARGUMENTS}",
+    )
+    jobs: Connection[Job] = strawberry.field(
+        resolver=job_list("project_id"),
+        description=f"Jobs of this project; filters as Query.jobs. {PAGE_ARGUMENTS}",
+    )
+
+
+project_from_row: Callable[[models.Project], Project] = _copier(Project, models.project_table)
+
+
+def project_list() -> Callable[..., Awaitable[Connection[Project]]]:
+    """The resolver of the root projects list."""
+
+    async def projects(
+        root: Any,
         info: Info[Context, None],
-        filter: JobFilter | None = None,
-        order_by: list[JobOrder] | None = None,
+        filter: ProjectFilter | None = None,
+        order_by: list[ProjectOrder] | None = None,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
-    ) -> Connection[Job]:
-        listing = Listing(
-            _job_spec(filter), to_order_terms(order_by), _window(first, after, last, before)
-        )
-        loaders = info.context.loaders
-        return await nested_connection(
-            info.context.db,
-            reads.JOBS,
-            "project_id",
-            self.id,
-            listing,
-            Job.from_row,
-            loaders.job_pages_by_project_id,
-            loaders.job_counts_by_project_id,
-        )
+    ) -> Connection[Project]:
+        spec = filter.to_spec() if filter else ProjectFilterSpec()
+        listing = Listing(spec, to_order_terms(order_by), _window(first, after, last, before))
+        return await _list(info, reads.PROJECTS, None, root, listing, project_from_row)
+
+    return projects
 
 
 def any_node(row: Any) -> Job | Batch | Project:
     """The GraphQL object for a row of any table."""
     if isinstance(row, models.Job):
-        return Job.from_row(row)
+        return job_from_row(row)
     if isinstance(row, models.Batch):
-        return Batch.from_row(row)
-    return Project.from_row(row)
+        return batch_from_row(row)
+    return project_from_row(row)
