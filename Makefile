@@ -33,12 +33,12 @@ test-postgres: $(STAMP)
 	JOBGRAPH_TEST_DATABASE_URL=$${JOBGRAPH_TEST_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 fmt: $(STAMP)
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -50,6 +50,7 @@ check: lint typecheck test
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.import_seed
+	$(BIN)/python -m benchmarks.queries
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -210,3 +210,7 @@ def export_schema(
     except OSError as error:
         fail(f"cannot write {output}: {error.strerror}")
     err.print(f"wrote the GraphQL schema to {output}", highlight=False)
+
+
+if __name__ == "__main__":
+    app()

@@ -79,9 +79,15 @@ class Database:
             await connection.execute(text("SELECT 1"))
 
     async def refresh_statistics(self) -> None:
-        """ANALYZE, so the query planner picks indexes for the data as it now is."""
-        async with self.engine.begin() as connection:
-            await connection.execute(text("ANALYZE"))
+        """After bulk writes: fresh planner statistics, and on PostgreSQL a visibility map
+        that lets counts read indexes alone (VACUUM cannot run inside a transaction)."""
+        async with self.engine.connect() as connection:
+            if self.dialect == "postgresql":
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.execute(text("VACUUM (ANALYZE) project, batch, job, job_result"))
+            else:
+                await connection.execute(text("ANALYZE"))
+                await connection.commit()
 
     async def ensure_migrated(self) -> None:
         """Raise DatabaseNotReadyError unless the schema is at the code's latest revision."""
