@@ -19,25 +19,37 @@ NodeT = TypeVar("NodeT")
 
 @strawberry.type(description="Where a page sits in the whole list.")
 class PageInfo:
-    start_cursor: str | None = strawberry.field(description="Cursor of the first edge.")
-    end_cursor: str | None = strawberry.field(description="Cursor of the last edge.")
-    _has_next: strawberry.Private[bool | None]
-    _has_previous: strawberry.Private[bool | None]
+    _page: strawberry.Private[Page[Any]]
     _beyond: strawberry.Private[Callable[[bool], Awaitable[bool]]]
+
+    @strawberry.field(description="Cursor of the first edge.")
+    def start_cursor(self) -> str | None:
+        return self._page.start_cursor
+
+    @strawberry.field(description="Cursor of the last edge.")
+    def end_cursor(self) -> str | None:
+        return self._page.end_cursor
 
     @strawberry.field(description="Whether rows follow this page.")
     async def has_next_page(self) -> bool:
-        return self._has_next if self._has_next is not None else await self._beyond(False)
+        known = self._page.has_next_page
+        return known if known is not None else await self._beyond(False)
 
     @strawberry.field(description="Whether rows precede this page.")
     async def has_previous_page(self) -> bool:
-        return self._has_previous if self._has_previous is not None else await self._beyond(True)
+        known = self._page.has_previous_page
+        return known if known is not None else await self._beyond(True)
 
 
 @strawberry.type(description="A node and the cursor to page from it.")
 class Edge(Generic[NodeT]):
-    cursor: str = strawberry.field(description="Opaque position of this node in the list.")
     node: NodeT = strawberry.field(description="The item.")
+    _page: strawberry.Private[Page[Any]]
+    _index: strawberry.Private[int]
+
+    @strawberry.field(description="Opaque position of this node in the list.")
+    def cursor(self) -> str:
+        return self._page.cursor(self._index)
 
 
 @strawberry.type(description="A page of a list, after the GraphQL Cursor Connections spec.")
@@ -63,14 +75,8 @@ def build_connection(
     count: Callable[[], Awaitable[int]],
     beyond: Callable[[bool], Awaitable[bool]],
 ) -> Connection[NodeT]:
-    edges = [Edge(cursor=c, node=wrap(row)) for c, row in zip(page.cursors, page.rows, strict=True)]
-    info = PageInfo(
-        start_cursor=page.start_cursor,
-        end_cursor=page.end_cursor,
-        _has_next=page.has_next_page,
-        _has_previous=page.has_previous_page,
-        _beyond=beyond,
-    )
+    edges = [Edge(node=wrap(row), _page=page, _index=index) for index, row in enumerate(page.rows)]
+    info = PageInfo(_page=page, _beyond=beyond)
     return Connection(edges=edges, page_info=info, _count=count)
 
 

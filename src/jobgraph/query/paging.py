@@ -64,17 +64,21 @@ class Page(Generic[Row]):
     """
 
     rows: list[Row]
-    cursors: list[str]
+    ordering: Ordering
     has_next_page: bool | None
     has_previous_page: bool | None
 
+    def cursor(self, index: int) -> str:
+        """The opaque cursor of rows[index], encoded only when a client asks for it."""
+        return self.ordering.encode_cursor(self.rows[index])
+
     @property
     def start_cursor(self) -> str | None:
-        return self.cursors[0] if self.cursors else None
+        return self.cursor(0) if self.rows else None
 
     @property
     def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
+        return self.cursor(-1) if self.rows else None
 
 
 def _window_select(
@@ -178,12 +182,11 @@ def _to_page(listing: Listing, ordering: Ordering, rows: Sequence[Row]) -> Page[
     models = list(rows[: window.size])
     if window.backward:
         models.reverse()
-    cursors = [ordering.encode_cursor(row) for row in models]
     if window.backward:
         has_next = False if window.before is None else None
-        return Page(models, cursors, has_next_page=has_next, has_previous_page=more)
+        return Page(models, ordering, has_next_page=has_next, has_previous_page=more)
     has_previous = False if window.after is None else None
-    return Page(models, cursors, has_next_page=more, has_previous_page=has_previous)
+    return Page(models, ordering, has_next_page=more, has_previous_page=has_previous)
 
 
 async def keyset_page(conn: AsyncConnection, entity: Entity[Row], listing: Listing) -> Page[Row]:
