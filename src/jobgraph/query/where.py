@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, ColumnElement, and_, false, func, not_, or_, tru
 from sqlalchemy.sql.elements import ColumnElement as Column
 
 from jobgraph.db import models
-from jobgraph.db.types import json_array_contains, json_array_length
+from jobgraph.db.types import json_array_contains, json_array_length, likely_half
 from jobgraph.query.spec import BatchFilterSpec, JobFilterSpec, ProjectFilterSpec, Range
 
 Spec = TypeVar("Spec", JobFilterSpec, BatchFilterSpec, ProjectFilterSpec)
@@ -32,13 +32,13 @@ def _within(column: Column[Any], bounds: Range[Any] | None) -> list[ColumnElemen
         return []
     parts: list[ColumnElement[bool]] = []
     if bounds.gt is not None:
-        parts.append(column > bounds.gt)
+        parts.append(likely_half(column > bounds.gt))
     if bounds.gte is not None:
-        parts.append(column >= bounds.gte)
+        parts.append(likely_half(column >= bounds.gte))
     if bounds.lt is not None:
-        parts.append(column < bounds.lt)
+        parts.append(likely_half(column < bounds.lt))
     if bounds.lte is not None:
-        parts.append(column <= bounds.lte)
+        parts.append(likely_half(column <= bounds.lte))
     return parts
 
 
@@ -95,16 +95,16 @@ def job_condition(spec: JobFilterSpec) -> ColumnElement[bool]:
         *_within(JOB.end_timestamp, spec.end_timestamp),
     ]
     if spec.min_runs is not None:
-        parts.append(JOB.runs >= spec.min_runs)  # inclusive, as in REST
+        parts.append(likely_half(JOB.runs >= spec.min_runs))  # inclusive, as in REST
     if spec.max_runs is not None:
-        parts.append(JOB.runs <= spec.max_runs)  # inclusive, as in REST
+        parts.append(likely_half(JOB.runs <= spec.max_runs))  # inclusive, as in REST
     if spec.has_errors is not None:
         error_count = func.coalesce(json_array_length(JOB.errors), 0)
         parts.append(error_count > 0 if spec.has_errors else error_count == 0)
-    if spec.start_date is not None:
-        parts.append(JOB.start_timestamp >= spec.start_date)  # jobs started at or after it
-    if spec.end_date is not None:
-        parts.append(JOB.end_timestamp <= spec.end_date)  # jobs ended at or before it
+    if spec.start_date is not None:  # jobs started at or after it
+        parts.append(likely_half(JOB.start_timestamp >= spec.start_date))
+    if spec.end_date is not None:  # jobs ended at or before it
+        parts.append(likely_half(JOB.end_timestamp <= spec.end_date))
     return _compose(spec, parts, job_condition)
 
 
