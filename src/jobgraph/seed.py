@@ -6,6 +6,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
@@ -14,6 +15,13 @@ from typing import Any
 from jobgraph.db import models
 from jobgraph.db.engine import Database
 from jobgraph.domain import BatchStatus, JobOrigin, JobStatus
+from jobgraph.importing.blocks import Rows, encoders
+from jobgraph.importing.parallel import (
+    PARALLEL_MIN_JOBS,
+    default_processes,
+    gc_paused,
+    ordered_map,
+)
 from jobgraph.importing.writer import BulkWriter, bulk_transaction
 
 DEFAULT_JOBS = 5_000
@@ -90,7 +98,7 @@ PRIORITIES = (0, 0, 0, 1, 10)
 class _Generator:
     """Draws the demo rows; few random calls per job, all from one seeded generator."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int | str) -> None:
         self.rng = random.Random(seed)
         self.statuses = [status.value for status in STATUS_WEIGHTS]
         self.status_cum = list(accumulate(STATUS_WEIGHTS.values()))
@@ -238,15 +246,55 @@ def batch_sizes(rng: random.Random, jobs: int) -> Iterator[int]:
         yield size
 
 
-def generate(jobs: int, seed: int = DEFAULT_SEED) -> Iterator[SeedChunk]:
-    """The demo rows for `jobs` jobs, in chunks of about CHUNK_JOBS jobs (memory stays flat)."""
+@dataclass(frozen=True)
+class ChunkPlan:
+    """One chunk of the demo data: its position and the sizes of its batches."""
+
+    index: int
+    sizes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Cast:
+    """The projects and users every chunk's batches belong to."""
+
+    project_ids: tuple[str, ...]
+    users: tuple[str, ...]
+
+
+def plan_chunks(jobs: int, seed: int) -> Iterator[ChunkPlan]:
+    """Whole batches grouped into chunks of about CHUNK_JOBS jobs, in order."""
+    sizes: list[int] = []
+    index = 0
+    for size in batch_sizes(random.Random(seed + 1), jobs):
+        sizes.append(size)
+        if sum(sizes) >= CHUNK_JOBS:
+            yield ChunkPlan(index, tuple(sizes))
+            index, sizes = index + 1, []
+    if sizes:
+        yield ChunkPlan(index, tuple(sizes))
+
+
+def cast_of(seed: int) -> tuple[list[dict[str, Any]], Cast]:
+    """The project rows and the users, drawn from `seed` alone."""
     generator = _Generator(seed)
     projects = generator.projects()
-    users = [generator.new_id() for _ in range(USER_COUNT)]
-    recent: dict[str, list[str]] = {project["id"]: [] for project in projects}
-    chunk = SeedChunk(projects=projects)
-    for size in batch_sizes(random.Random(seed + 1), jobs):
-        project_id = generator.rng.choice(projects)["id"]
+    users = tuple(generator.new_id() for _ in range(USER_COUNT))
+    return projects, Cast(tuple(project["id"] for project in projects), users)
+
+
+def chunk_rows(seed: int, plan: ChunkPlan, cast: Cast) -> SeedChunk:
+    """The batches, jobs and results of one chunk; they depend on (seed, plan, cast) only.
+
+    Each chunk draws from its own generator, seeded with the seed and the chunk's index, so
+    chunks can be generated in any process and in any order with the same rows.
+    """
+    generator = _Generator(f"{seed}/{plan.index}")
+    users = list(cast.users)
+    recent: dict[str, list[str]] = {project_id: [] for project_id in cast.project_ids}
+    chunk = SeedChunk()
+    for size in plan.sizes:
+        project_id = generator.rng.choice(cast.project_ids)
         earlier = recent[project_id]
         parent_id = earlier[-1] if earlier and generator.rng.random() < 0.05 else None
         batch, batch_jobs, results = generator.batch(project_id, users, parent_id, size)
@@ -254,11 +302,36 @@ def generate(jobs: int, seed: int = DEFAULT_SEED) -> Iterator[SeedChunk]:
         chunk.batches.append(batch)
         chunk.jobs += batch_jobs
         chunk.results += results
-        if len(chunk.jobs) >= CHUNK_JOBS:
-            yield chunk
-            chunk = SeedChunk()
-    if chunk.projects or chunk.jobs:
+    return chunk
+
+
+def generate(jobs: int, seed: int = DEFAULT_SEED) -> Iterator[SeedChunk]:
+    """The demo rows for `jobs` jobs, in chunks of about CHUNK_JOBS jobs (memory stays flat).
+
+    The projects come with the first chunk.
+    """
+    projects, cast = cast_of(seed)
+    for plan in plan_chunks(jobs, seed):
+        chunk = chunk_rows(seed, plan, cast)
+        chunk.projects, projects = projects, []
         yield chunk
+    if projects:
+        yield SeedChunk(projects=projects)
+
+
+SeedTask = tuple[str, int, ChunkPlan, Cast]
+
+
+def encoded_chunk(task: SeedTask) -> dict[str, Rows]:
+    """One chunk's rows encoded for the database driver named first in `task`, by table."""
+    drivername, seed, plan, cast = task
+    chunk = chunk_rows(seed, plan, cast)
+    encoder = encoders(drivername)
+    return {
+        models.batch_table.name: encoder["batch"].encode(chunk.batches),
+        models.job_table.name: encoder["job"].encode(chunk.jobs),
+        models.job_result_table.name: encoder["job_result"].encode(chunk.results),
+    }
 
 
 async def seed_database(
@@ -267,23 +340,36 @@ async def seed_database(
     jobs: int = DEFAULT_JOBS,
     seed: int = DEFAULT_SEED,
     progress: Callable[[int, int], None] | None = None,
+    processes: int | None = None,
+    parallel_min_jobs: int = PARALLEL_MIN_JOBS,
 ) -> SeedSummary:
-    """Upsert the demo rows in one transaction; `progress` gets (jobs written, jobs)."""
+    """Upsert the demo rows in one transaction; `progress` gets (jobs written, jobs).
+
+    From `parallel_min_jobs` jobs on, `processes` helper processes (None: one per spare
+    core) generate the chunks while this process writes them; the rows are the same.
+    """
     started = time.perf_counter()
-    counts = [0, 0, 0, 0]
-    async with bulk_transaction(db) as connection:
-        writer = BulkWriter(connection)
-        await writer.drop_job_indexes(jobs)  # only when seeding at least doubles the table
-        for chunk in generate(jobs, seed):
-            await writer.upsert(models.project_table, chunk.projects)
-            await writer.upsert(models.batch_table, chunk.batches)
-            await writer.upsert(models.job_table, chunk.jobs)
-            await writer.upsert(models.job_result_table, chunk.results)
-            sizes = (chunk.projects, chunk.batches, chunk.jobs, chunk.results)
-            counts = [count + len(rows) for count, rows in zip(counts, sizes, strict=True)]
-            if progress is not None:
-                progress(counts[2], jobs)
-        await writer.finish()
-    projects, batches, written, results = counts
+    if processes is None:
+        processes = default_processes()
+    if jobs < parallel_min_jobs:
+        processes = 0
+    projects, cast = cast_of(seed)
+    tables = (models.batch_table, models.job_table, models.job_result_table)
+    counts = dict.fromkeys((table.name for table in tables), 0)
+    with gc_paused():
+        async with bulk_transaction(db) as connection:
+            writer = BulkWriter(connection)
+            await writer.drop_job_indexes(jobs)  # only when seeding at least doubles the table
+            await writer.upsert(models.project_table, projects)
+            tasks = ((writer.drivername, seed, plan, cast) for plan in plan_chunks(jobs, seed))
+            chunks = ordered_map(encoded_chunk, tasks, processes=processes)
+            async with aclosing(chunks):
+                async for chunk in chunks:
+                    for table in tables:
+                        await writer.upsert_encoded(table, chunk[table.name])
+                        counts[table.name] += len(chunk[table.name])
+                    if progress is not None:
+                        progress(counts["job"], jobs)
+            await writer.finish()
     seconds = time.perf_counter() - started
-    return SeedSummary(projects, batches, written, results, seconds)
+    return SeedSummary(len(projects), counts["batch"], counts["job"], counts["job_result"], seconds)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from operator import itemgetter
+from functools import cache
+from json import encoder as json_encoder
 from typing import Any
 
 from sqlalchemy import JSON, Column, Table
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from jobgraph.db.types import UTCDateTime
 
@@ -31,9 +33,35 @@ def _sqlite_utc_text(value: datetime | None) -> str | None:
     # UTCDateTime on SQLite: the naive UTC instant as fixed-width ISO text.
     if value is None:
         return None
-    if value.tzinfo is None:
+    offset = value.utcoffset()
+    if offset is None:
         raise ValueError(f"naive datetime {value.isoformat()} has no timezone; pass UTC")
-    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+    if offset:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _json_dumps_converter() -> Converter:
+    """json.dumps with its default arguments, minus the encoder it builds on every call."""
+    make = getattr(json_encoder, "c_make_encoder", None)
+    if make is None:  # a Python without the C accelerator
+        return json.dumps
+    iterencode = make(
+        None, _not_json, json_encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True
+    )
+    join = "".join
+
+    def dumps(value: Any) -> str:
+        return join(iterencode(value, 0))
+
+    return dumps
+
+
+_JSON_DUMPS = _json_dumps_converter()
 
 
 def fast_converter(column: Column[Any], dialect: Dialect) -> Converter | None:
@@ -49,30 +77,65 @@ def fast_converter(column: Column[Any], dialect: Dialect) -> Converter | None:
         serializer: Converter = getattr(dialect, "_json_serializer", None) or json.dumps
         processor = type_converter(column, dialect)
         if processor is not None and processor([1]) == serializer([1]):
-            return serializer  # None becomes JSON null, exactly as the type writes it
+            # None becomes JSON null, exactly as the type writes it
+            return _JSON_DUMPS if serializer is json.dumps else serializer
     return type_converter(column, dialect)
 
 
 class RowEncoder:
-    """Turns row dicts (every column of a table) into DBAPI tuples, column by column."""
+    """Turns row dicts into DBAPI tuples, column by column, in one comprehension per call.
 
-    def __init__(self, table: Table, dialect: Dialect, names: Iterable[str] | None = None):
+    Rows hold every column, or, given `defaults`, may leave out the columns it names. The
+    comprehension is generated once per table from the column names (no values reach the
+    generated source): one subscript, `.get` or converter call per column, no per-value loop.
+    """
+
+    def __init__(
+        self,
+        table: Table,
+        dialect: Dialect,
+        names: Iterable[str] | None = None,
+        *,
+        defaults: Mapping[str, Any] | None = None,
+    ):
         self.table = table
         self.names: list[str] = list(names) if names is not None else list(table.c.keys())
-        self._get = itemgetter(*self.names)
-        self._converters = [
-            (index, converter)
-            for index, name in enumerate(self.names)
-            if (converter := fast_converter(table.c[name], dialect)) is not None
+        defaults = defaults or {}
+        scope: dict[str, Any] = {}
+        values: list[str] = []
+        for index, name in enumerate(self.names):
+            if name in defaults:
+                scope[f"d{index}"] = defaults[name]
+                value = f"row.get({name!r}, d{index})"
+            else:
+                value = f"row[{name!r}]"
+            converter = fast_converter(table.c[name], dialect)
+            if converter is not None:
+                scope[f"c{index}"] = converter
+                value = f"c{index}({value})"
+            values.append(value)
+        parameters = "".join(f", {key}={key}" for key in scope)
+        source = (
+            f"def encode(rows{parameters}):\n    return [({', '.join(values)},) for row in rows]\n"
+        )
+        namespace: dict[str, Any] = {}
+        exec(compile(source, f"<RowEncoder {table.name}>", "exec"), scope, namespace)
+        self._encode: Callable[[Iterable[dict[str, Any]]], list[tuple[Any, ...]]] = namespace[
+            "encode"
         ]
 
+    def position(self, name: str) -> int:
+        """The index of column `name` in the encoded tuples."""
+        return self.names.index(name)
+
     def encode(self, rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        get, converters = self._get, self._converters
-        encoded: list[tuple[Any, ...]] = []
-        append = encoded.append
-        for row in rows:
-            values = list(get(row))
-            for index, convert in converters:
-                values[index] = convert(values[index])
-            append(tuple(values))
-        return encoded
+        return self._encode(rows)
+
+
+@cache
+def dialect_named(drivername: str) -> Dialect:
+    """A dialect for `drivername` (e.g. "sqlite+aiosqlite"), built without connecting.
+
+    Helper processes encode rows with it; its converters equal those of an engine's dialect.
+    """
+    return create_async_engine(f"{drivername}://").dialect

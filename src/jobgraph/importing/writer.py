@@ -73,6 +73,7 @@ class BulkWriter:
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
         self.dialect = connection.dialect
+        self.drivername = connection.engine.url.drivername  # helper processes encode with it
         self.encoders = {table.name: RowEncoder(table, self.dialect) for table in TABLES}
         self._driver: Any = None
         self._sqlite_sql: dict[str, str] = {}
@@ -104,6 +105,11 @@ class BulkWriter:
 
     async def upsert(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
         """Insert or replace `rows` (dicts with every column) by primary key."""
+        if rows:
+            await self.upsert_encoded(table, self.encoders[table.name].encode(rows))
+
+    async def upsert_encoded(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert or replace rows already encoded by this dialect's RowEncoder for `table`."""
         if not rows:
             return
         if self.dialect.name == "sqlite":
@@ -111,7 +117,7 @@ class BulkWriter:
         else:
             await self._upsert_postgresql(table, rows)
 
-    async def _upsert_sqlite(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    async def _upsert_sqlite(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
         encoder = self.encoders[table.name]
         sql = self._sqlite_sql.get(table.name)
         if sql is None:
@@ -122,12 +128,13 @@ class BulkWriter:
                 raise RuntimeError(f"unexpected parameter order for {table.name}")
             self._sqlite_sql[table.name] = sql = compiled.string
         driver = await self._driver_connection()
-        await driver.executemany(sql, encoder.encode(rows))
+        await driver.executemany(sql, rows)
 
-    async def _upsert_postgresql(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    async def _upsert_postgresql(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
         encoder = self.encoders[table.name]
         key = next(iter(table.primary_key.columns)).name
-        latest = {row[key]: row for row in rows}  # one statement may touch a row only once
+        at = encoder.position(key)
+        latest = {row[at]: row for row in rows}  # one statement may touch a row only once
         temp = self._temp.get(table.name)
         if temp is None:
             temp = Table(
@@ -141,7 +148,7 @@ class BulkWriter:
             self._temp[table.name] = temp
         driver = await self._driver_connection()
         await driver.copy_records_to_table(
-            temp.name, records=encoder.encode(latest.values()), columns=encoder.names
+            temp.name, records=list(latest.values()), columns=encoder.names
         )
         statement = postgresql.insert(table).from_select(encoder.names, select(temp))
         upsert = statement.on_conflict_do_update(

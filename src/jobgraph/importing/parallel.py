@@ -1,0 +1,88 @@
+"""Ordered, bounded fan-out to helper processes for the CPU-bound half of imports and seeds.
+
+The event loop's process writes; helpers parse or generate. Results come back in task
+order, at most `depth` tasks are in flight (memory stays flat), and the pool is shut down
+whether the caller finishes, fails or is cancelled (Ctrl-C). With no helper processes the
+tasks run in the calling process, one by one, with the same results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import TypeVar
+
+Task = TypeVar("Task")
+Result = TypeVar("Result")
+
+PARALLEL_MIN_JOBS = 20_000
+"""Below about this many jobs, starting a helper process costs more than it saves."""
+
+
+def default_processes() -> int:
+    """Helper processes for a large import or seed: one per core beside the writer, at least one."""
+    return max(1, min((os.cpu_count() or 1) - 1, 4))
+
+
+def _start_helper() -> None:
+    # Ctrl-C reaches the whole process group; the writer process alone decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Helpers build acyclic rows and live for one import: the cycle collector would only
+    # rescan the rows in flight, a few microseconds a row.
+    gc.disable()
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cycle collector off for a bulk load in this process, as it was afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+async def ordered_map(
+    function: Callable[[Task], Result],
+    tasks: Iterable[Task],
+    *,
+    processes: int,
+    depth: int | None = None,
+) -> AsyncGenerator[Result, None]:
+    """`function(task)` for each task, in order; in `processes` spawned helpers when > 0.
+
+    Close the generator (contextlib.aclosing) to stop early: pending tasks are cancelled and
+    the helpers exit before the close returns. `function` and the tasks must pickle.
+    """
+    if processes <= 0:
+        for task in tasks:
+            yield function(task)
+        return
+    loop = asyncio.get_running_loop()
+    pool = ProcessPoolExecutor(
+        processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_helper
+    )
+    pending: deque[asyncio.Future[Result]] = deque()
+    limit = depth if depth is not None else 2 * processes + 1
+    try:
+        for task in tasks:
+            pending.append(loop.run_in_executor(pool, function, task))
+            if len(pending) >= limit:
+                yield await pending.popleft()
+        while pending:
+            yield await pending.popleft()
+    finally:
+        for future in pending:
+            if future.done() and not future.cancelled():
+                future.exception()  # retrieved, so it is not reported as lost
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
