@@ -22,6 +22,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import True_
 from sqlalchemy.sql.expression import Executable
 from sqlmodel import SQLModel
 
@@ -46,6 +47,11 @@ class Entity(Generic[Row]):
 
     def ordering(self, terms: Sequence[OrderTerm]) -> Ordering:
         return Ordering.of(self.table, terms, self.default_order)
+
+    def conditions(self, spec: FilterSpec) -> list[ColumnElement[bool]]:
+        """The filter as WHERE terms; none for "everything", so SQLite keeps its fast count."""
+        condition = self.condition(spec)
+        return [] if isinstance(condition, True_) else [condition]
 
     async def fetch(self, conn: AsyncConnection, statement: Executable) -> list[Row]:
         """Run a statement over this entity's columns; rows come back as unvalidated models."""
@@ -86,7 +92,7 @@ def _window_select(
 ) -> tuple[Select[Any], Ordering]:
     ordering = entity.ordering(listing.order)
     window = listing.window
-    base = select(entity.table).where(entity.condition(listing.spec))
+    base = select(entity.table).where(*entity.conditions(listing.spec))
     if extra is not None:
         base = base.where(extra)
     after = None if window.after is None else ordering.decode_cursor(window.after, "after")
@@ -232,7 +238,7 @@ async def boundary_exists(
         return False
     key = ordering.decode_cursor(cursor, "after" if previous else "before")
     beyond = ordering.at_or_before(key) if previous else ordering.at_or_after(key)
-    statement = select(entity.table.c.id).where(entity.condition(listing.spec), beyond).limit(1)
+    statement = select(entity.table.c.id).where(*entity.conditions(listing.spec), beyond).limit(1)
     return (await conn.execute(statement)).first() is not None
 
 
@@ -245,13 +251,13 @@ async def offset_page(
 ) -> list[Row]:
     """`limit` rows from `offset` in the complete order (REST pagination)."""
     ordering = entity.ordering(order)
-    base = select(entity.table).where(entity.condition(spec))
+    base = select(entity.table).where(*entity.conditions(spec))
     statement = _ordered(base, ordering, reverse=False, limit=request.limit, offset=request.offset)
     return await entity.fetch(conn, statement)
 
 
 async def count(conn: AsyncConnection, entity: Entity[Row], spec: FilterSpec) -> int:
-    statement = select(func.count()).select_from(entity.table).where(entity.condition(spec))
+    statement = select(func.count()).select_from(entity.table).where(*entity.conditions(spec))
     return int((await conn.execute(statement)).scalar_one())
 
 
@@ -265,7 +271,7 @@ async def counts_by_parent(
     """How many rows match within each parent (0 where none)."""
     statement = (
         select(parent, func.count())
-        .where(entity.condition(spec), parent.in_(list(set(parent_ids))))
+        .where(*entity.conditions(spec), parent.in_(list(set(parent_ids))))
         .group_by(parent)
     )
     found = {key: int(total) for key, total in (await conn.execute(statement)).all()}

@@ -73,7 +73,7 @@ def _compose(
         # false first so `not` keeps exactly the rows the inner filter does not.
         inner = func.coalesce(recurse(spec.none_of), false(), type_=Boolean)
         parts.append(not_(inner))
-    return and_(true(), *parts)
+    return and_(*parts) if parts else true()
 
 
 def job_condition(spec: JobFilterSpec) -> ColumnElement[bool]:
