@@ -79,5 +79,7 @@ async def test_a_project_tree_takes_one_statement_per_level(
         trees = data["projects"]["edges"]
         assert sum(len(p["node"]["batches"]["edges"]) for p in trees) == min(10, 3 * batches)
         counts.append(len(count_queries.statements))
-    # projects, batches, batch counts, job status counts, jobs, job counts, jobs' batches
-    assert counts == [7, 7, 7]
+    # projects, batches, batch counts, job status counts, jobs, job counts, jobs' batches;
+    # a page that holds a whole list needs no count, so bigger pages may take fewer.
+    assert counts[0] == 7
+    assert all(count <= 7 for count in counts)

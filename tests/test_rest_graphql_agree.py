@@ -109,3 +109,24 @@ async def test_rest_and_graphql_return_the_same_jobs_in_the_same_order(
     }
     expected = reference.select(data.jobs, reference.graphql_filter(filter_as_data), [])
     assert (await _all_rest_ids(client, rest))[0] == expected
+
+
+async def test_totals_are_exact_whether_or_not_the_page_ends_the_list(
+    client: AsyncClient, data: Dataset
+) -> None:
+    matching = len([job for job in data.jobs if job["status"] == "DONE"])
+    for limit, offset in ((100, 0), (5, 0), (5, matching - 2), (5, matching), (5, matching + 9)):
+        response = await client.get(
+            "/api/v2/jobs", params={"status": "DONE", "limit": limit, "offset": offset}
+        )
+        assert response.json()["pagination"]["total"] == matching
+    for first in (1, 100):
+        connection = (
+            await run_graphql(client, JOBS, {"filter": {"status": ["DONE"]}, "after": None})
+            if first == 100
+            else await run_graphql(
+                client,
+                "{ jobs(first: 1, filter: {status: [DONE]}) { totalCount } }",
+            )
+        )
+        assert connection["jobs"]["totalCount"] == matching

@@ -88,7 +88,8 @@ async def root_connection(
     page = await reads.list_page(db, entity, listing)
 
     async def count() -> int:
-        return await reads.count_rows(db, entity, listing.spec)
+        known = page.known_total
+        return known if known is not None else await reads.count_rows(db, entity, listing.spec)
 
     async def beyond(previous: bool) -> bool:
         return await reads.boundary_exists(db, entity, listing, previous=previous)
@@ -111,7 +112,12 @@ async def nested_connection(
     page: Page[Row] = await loaders.pages[key].load((parent_id, listing))
 
     async def count() -> int:
-        return await loaders.counts[key].load((parent_id, listing.spec))
+        known = page.known_total
+        return (
+            known
+            if known is not None
+            else await loaders.counts[key].load((parent_id, listing.spec))
+        )
 
     async def beyond(previous: bool) -> bool:
         spec: Any = listing.spec  # jobs and batches can both be scoped to their parent

@@ -79,6 +79,12 @@ class Page(Generic[Row]):
         return self.ordering.encode_cursor(self.rows[index])
 
     @property
+    def known_total(self) -> int | None:
+        """The size of the whole list when this page is all of it, without counting."""
+        whole = self.has_next_page is False and self.has_previous_page is False
+        return len(self.rows) if whole else None
+
+    @property
     def start_cursor(self) -> str | None:
         return self.cursor(0) if self.rows else None
 

@@ -111,14 +111,15 @@ async def rows_by_ids(db: Database, entity: Entity[Row], ids: Sequence[str]) -> 
 async def list_jobs(
     db: Database, spec: JobFilterSpec, order: Sequence[OrderTerm], request: OffsetRequest
 ) -> OffsetPage:
-    """Jobs `offset` to `offset + limit` in the complete order, and the total that match."""
-    async with db.read() as conn:
-        total = await paging.count(conn, JOBS, spec)
-        jobs = (
-            []
-            if request.offset >= total
-            else (await paging.offset_page(conn, JOBS, spec, order, request))
-        )
+    """Jobs `offset` to `offset + limit` in the complete order, and the total that match.
+
+    Both reads share one transaction. A page that ends the list already tells the total,
+    so the count runs only when the page is full or lies past the end.
+    """
+    async with db.read() as conn, conn.begin():
+        jobs = await paging.offset_page(conn, JOBS, spec, order, request)
+        ends_list = len(jobs) < request.limit and (jobs or request.offset == 0)
+        total = request.offset + len(jobs) if ends_list else await paging.count(conn, JOBS, spec)
     return OffsetPage(jobs, total)
 
 
