@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -16,6 +16,8 @@ from jobgraph.query.paging import Entity, Page, Row
 from jobgraph.query.spec import FilterSpec, Listing
 
 Parent = Literal["batch_id", "project_id"]
+Group = TypeVar("Group", bound=Hashable)
+Value = TypeVar("Value")
 
 
 def _by_id(
@@ -28,38 +30,39 @@ def _by_id(
     return DataLoader(load_fn=load)
 
 
+def _per_parent(
+    fetch: Callable[[Group, list[str]], Awaitable[dict[str, Value]]],
+) -> DataLoader[tuple[str, Group], Value]:
+    """Keys are (parent id, group); parents that share a group are fetched in one call."""
+
+    async def load(keys: list[tuple[str, Group]]) -> list[Value]:
+        parents: dict[Group, list[str]] = defaultdict(list)
+        for parent_id, group in keys:
+            parents[group].append(parent_id)
+        found = {group: await fetch(group, parent_ids) for group, parent_ids in parents.items()}
+        return [found[group][parent_id] for parent_id, group in keys]
+
+    return DataLoader(load_fn=load)
+
+
 def _pages_by_parent(
     db: Database, entity: Entity[Row], parent: Parent
 ) -> DataLoader[tuple[str, Listing], Page[Row]]:
-    """Keys are (parent id, listing); siblings with the same listing share one statement."""
+    """Siblings with the same listing (a page of batches' `jobs(first: 10)`) share a read."""
 
-    async def load(keys: list[tuple[str, Listing]]) -> list[Page[Row]]:
-        groups: dict[Listing, list[str]] = defaultdict(list)
-        for parent_id, listing in keys:
-            groups[listing].append(parent_id)
-        pages = {
-            listing: await reads.pages_by_parent(db, entity, parent, parent_ids, listing)
-            for listing, parent_ids in groups.items()
-        }
-        return [pages[listing][parent_id] for parent_id, listing in keys]
+    async def fetch(listing: Listing, parent_ids: list[str]) -> dict[str, Page[Row]]:
+        return await reads.pages_by_parent(db, entity, parent, parent_ids, listing)
 
-    return DataLoader(load_fn=load)
+    return _per_parent(fetch)
 
 
 def _counts_by_parent(
     db: Database, entity: Entity[Row], parent: Parent
 ) -> DataLoader[tuple[str, FilterSpec], int]:
-    async def load(keys: list[tuple[str, FilterSpec]]) -> list[int]:
-        groups: dict[FilterSpec, list[str]] = defaultdict(list)
-        for parent_id, spec in keys:
-            groups[spec].append(parent_id)
-        counts = {
-            spec: await reads.counts_by_parent(db, entity, parent, parent_ids, spec)
-            for spec, parent_ids in groups.items()
-        }
-        return [counts[spec][parent_id] for parent_id, spec in keys]
+    async def fetch(spec: FilterSpec, parent_ids: list[str]) -> dict[str, int]:
+        return await reads.counts_by_parent(db, entity, parent, parent_ids, spec)
 
-    return DataLoader(load_fn=load)
+    return _per_parent(fetch)
 
 
 def _status_counts(db: Database) -> DataLoader[str, dict[str, int]]:
