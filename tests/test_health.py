@@ -37,3 +37,19 @@ async def test_serving_an_unmigrated_database_fails_at_start_with_a_clear_messag
     with pytest.raises(DatabaseNotReadyError, match="Run `jobgraph migrate` first"):
         async with app.router.lifespan_context(app):
             pass
+
+
+async def test_browsers_on_other_origins_may_call_the_api(client: AsyncClient) -> None:
+    preflight = await client.options(
+        "/graphql",
+        headers={
+            "Origin": "http://app.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    listed = await client.get("/api/v2/jobs", headers={"Origin": "http://app.example"})
+    assert listed.headers["access-control-allow-origin"] == "*"
+    assert "Content-Range" in listed.headers["access-control-expose-headers"]

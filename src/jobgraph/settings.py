@@ -42,6 +42,10 @@ class Settings(BaseSettings):
         default=None,
         description="Base URL put in result links; by default the URL the request came to.",
     )
+    cors_origins: list[str] = Field(
+        default=["*"],
+        description="Origins whose web apps may call the API from a browser; [] for none.",
+    )
     max_query_depth: int = Field(default=15, ge=1)
     max_aliases: int = Field(default=30, ge=1)
     max_query_tokens: int = Field(default=5000, ge=1)
