@@ -73,6 +73,20 @@ def job(**values: Any) -> dict[str, Any]:
     } | values
 
 
+def numbered_jobs(count: int, **values: Any) -> list[dict[str, Any]]:
+    """`count` jobs of the batch above with ids 0c000000-...-<number>, results on odd ones."""
+    return [
+        job(
+            id=f"0c000000-0000-4000-8000-{number:012x}",
+            parent_id=None,
+            creation_order=number,
+            result={"counter": {"01": number}} if number % 2 else None,
+            **values,
+        )
+        for number in range(count)
+    ]
+
+
 def without_kind(record: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in record.items() if key != "kind"}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 import re
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from tests.import_data import (
     PROJECT_ID,
     batch,
     job,
+    numbered_jobs,
     project,
     rows,
     snapshot,
@@ -286,6 +289,77 @@ async def test_import_in_small_chunks_keeps_every_row(db: Database, tmp_path: Pa
     stored = await rows(db, models.job_result_table)
     assert [row["result"] for row in stored] == [1, 2, 3, 4, 5, 6, 7]
     assert [row["job_id"] for row in stored] == [record["id"] for record in jobs]
+
+
+HELPERS: dict[str, Any] = {"processes": 2, "parallel_min_lines": 0}
+
+
+async def test_import_in_helper_processes_writes_what_the_in_process_path_writes(
+    db: Database, tmp_path: Path
+) -> None:
+    jobs = numbered_jobs(40)
+    path = write_lines(tmp_path / "a.ndjson", *jobs[:20], "", batch(), project(), *jobs[20:])
+
+    summary = await import_path(db, path, chunk_size=7, **HELPERS)
+    through_helpers = await snapshot(db)
+    again = await import_path(db, path, processes=0)  # an upsert that changes nothing
+
+    assert await snapshot(db) == through_helpers
+    assert (summary.projects, summary.batches, summary.jobs, summary.results) == (1, 1, 40, 20)
+    assert again.jobs == 40
+    assert [row["id"] for row in through_helpers["job"]] == [record["id"] for record in jobs]
+    assert [row["result"] for row in through_helpers["job_result"]] == [
+        {"counter": {"01": number}} for number in range(1, 40, 2)
+    ]
+    assert through_helpers["batch"][0]["tags"] == ["mis", "réglage"]
+    assert through_helpers["job"][0]["created_at"] == utc(2024, 3, 1, 23, 0, 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        (job(status="DONNE"), "job.status: 'DONNE' is not one of PENDING, RUNNING, DONE"),
+        ('{"kind": "job", "id": ', "invalid JSON (EOF while parsing a value"),
+        (
+            job(id="0c000000-0000-4000-8000-0000000000ff", batch_id=PARENT_BATCH_ID),
+            f"job.batch_id: batch {PARENT_BATCH_ID} is neither in the database nor in this file",
+        ),
+    ],
+    ids=["invalid-record", "invalid-json", "dangling-reference"],
+)
+async def test_import_in_helper_processes_reports_a_deep_bad_line_and_keeps_nothing(
+    db: Database, factory: Factory, tmp_path: Path, bad: Any, expected: str
+) -> None:
+    await factory.job(status="RUNNING", result={"kept": True})
+    before = await snapshot(db)
+    jobs = numbered_jobs(1_500)
+    path = write_lines(tmp_path / "bad.ndjson", project(), batch(), *jobs[:1_234], bad, *jobs)
+
+    with pytest.raises(ImportFailed) as failure:
+        await import_path(db, path, chunk_size=100, **HELPERS)
+
+    assert failure.value.line == 1_237
+    assert str(failure.value).startswith(f"line 1237: {expected}")
+    assert await snapshot(db) == before
+    assert multiprocessing.active_children() == []
+
+
+async def test_import_cancelled_in_helper_processes_stops_them_and_keeps_nothing(
+    db: Database, tmp_path: Path
+) -> None:
+    path = write_lines(tmp_path / "a.ndjson", project(), batch(), *numbered_jobs(2_000))
+    written = asyncio.Event()
+    task = asyncio.create_task(
+        import_path(db, path, chunk_size=50, progress=lambda *_: written.set(), **HELPERS)
+    )
+
+    await written.wait()
+    task.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert multiprocessing.active_children() == []
+    assert await snapshot(db) == {"project": [], "batch": [], "job": [], "job_result": []}
 
 
 def jsend_job(**values: Any) -> dict[str, Any]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from typing import Any
 
 from jobgraph.db import models
 from jobgraph.db.engine import Database
 from jobgraph.importing import count_jobs
-from jobgraph.seed import batch_sizes, generate, seed_database
+from jobgraph.importing.parallel import ordered_map
+from jobgraph.seed import batch_sizes, cast_of, encoded_chunk, generate, plan_chunks, seed_database
 from tests.import_data import rows, snapshot
 
 
@@ -65,3 +67,35 @@ def test_seed_batch_sizes_add_up_and_stay_in_range() -> None:
         assert sum(sizes) == jobs
         assert all(25 <= size <= 75 for size in sizes)
     assert list(batch_sizes(random.Random(1), 10)) == [10]
+
+
+async def test_seed_chunks_are_the_same_whichever_process_generates_them() -> None:
+    _, cast = cast_of(9)
+    tasks = [("sqlite+aiosqlite", 9, plan, cast) for plan in plan_chunks(12_000, 9)]
+
+    here = [chunk async for chunk in ordered_map(encoded_chunk, tasks, processes=0)]
+    helpers = [chunk async for chunk in ordered_map(encoded_chunk, tasks, processes=2)]
+
+    assert len(tasks) == 3
+    assert helpers == here
+    assert [len(chunk["job"]) for chunk in here] == [
+        sum(plan.sizes) for plan in plan_chunks(12_000, 9)
+    ]
+
+
+async def test_seed_in_helper_processes_stores_the_generated_rows(db: Database) -> None:
+    summary = await seed_database(db, jobs=6_000, seed=4, processes=2, parallel_min_jobs=0)
+
+    stored = await snapshot(db)
+    generated: dict[str, list[dict[str, Any]]] = {"project": [], "batch": [], "job": []}
+    for chunk in generate(6_000, seed=4):
+        generated["project"] += chunk.projects
+        generated["batch"] += chunk.batches
+        generated["job"] += chunk.jobs
+    for name, expected in generated.items():
+        assert stored[name] == sorted(expected, key=lambda row: str(row["id"])), name
+    assert (summary.projects, summary.jobs, len(stored["job_result"])) == (
+        6,
+        6_000,
+        summary.results,
+    )

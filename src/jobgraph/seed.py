@@ -359,7 +359,7 @@ async def seed_database(
     with gc_paused():
         async with bulk_transaction(db) as connection:
             writer = BulkWriter(connection)
-            await writer.drop_job_indexes(jobs)  # only when seeding at least doubles the table
+            await writer.drop_job_indexes(jobs)  # only when seeding adds half the table or more
             await writer.upsert(models.project_table, projects)
             tasks = ((writer.drivername, seed, plan, cast) for plan in plan_chunks(jobs, seed))
             chunks = ordered_map(encoded_chunk, tasks, processes=processes)

@@ -322,7 +322,7 @@ async def import_path(
     (with the 1-based line when there is one) for a bad record, a dangling or inconsistent
     reference, or an unreadable file; in every such case the database is left unchanged.
     On SQLite, `rebuild_indexes` drops the job indexes for the import and rebuilds them at
-    its end (None: only when the file looks at least as large as the job table).
+    its end (None: only when the file looks at least half as large as the job table).
 
     NDJSON lines are parsed in `processes` helper processes (None: one per spare core) while
     this process writes, once the file looks like at least `parallel_min_lines` lines;
