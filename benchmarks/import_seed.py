@@ -126,20 +126,20 @@ async def _with_database(url: str, work: Callable[[Database], Awaitable[None]]) 
         await db.dispose()
 
 
-def seed_step(url: str, jobs: int, seed: int) -> Step:
+def seed_step(url: str, jobs: int, seed: int, processes: int | None) -> Step:
     async def step(progress: Callable[[int, int], None]) -> None:
         async def work(db: Database) -> None:
-            await seed_database(db, jobs=jobs, seed=seed, progress=progress)
+            await seed_database(db, jobs=jobs, seed=seed, progress=progress, processes=processes)
 
         await _with_database(url, work)
 
     return step
 
 
-def import_step(url: str, path: Path) -> Step:
+def import_step(url: str, path: Path, processes: int | None) -> Step:
     async def step(progress: Callable[[int, int], None]) -> None:
         async def work(db: Database) -> None:
-            await import_path(db, path, progress=progress)
+            await import_path(db, path, progress=progress, processes=processes)
 
         await _with_database(url, work)
 
@@ -171,7 +171,10 @@ class Bench:
             if asyncio.iscoroutine(outcome):
                 asyncio.run(outcome)
             seconds = time.perf_counter() - started
-        line = f"{label:<38} {seconds:7.1f} s  {self.jobs / seconds:>9,.0f} jobs/s"
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        line = (
+            f"{label:<38} {seconds:7.1f} s  {self.jobs / seconds:>9,.0f} jobs/s  (load {load:.1f})"
+        )
         print(line, flush=True)
         self.lines.append(line)
         return seconds
@@ -184,6 +187,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: temporary)")
     parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="helper processes for parsing and generating (default: as the CLI; 0: none)",
+    )
+    parser.add_argument(
         "--postgres-url",
         default=os.environ.get(POSTGRES_URL_VARIABLE),
         help=f"PostgreSQL server URL (default: ${POSTGRES_URL_VARIABLE}; unset skips it)",
@@ -191,7 +200,8 @@ def main() -> None:
     args = parser.parse_args()
     jobs = QUICK_JOBS if args.quick else args.jobs
     print(f"machine: {machine(args.postgres_url)}", flush=True)
-    print(f"jobs: {jobs:,}", flush=True)
+    helpers: int | None = args.processes
+    print(f"jobs: {jobs:,}; helper processes: {'default' if helpers is None else helpers}")
     bench = Bench(jobs)
     with tempfile.TemporaryDirectory() as temp:
         folder = args.dir or Path(temp)
@@ -199,21 +209,21 @@ def main() -> None:
         ndjson = folder / "jobs.ndjson"
 
         url = fresh_sqlite(folder / "seed.db")
-        bench.run("sqlite: seed", seed_step(url, jobs, args.seed))
+        bench.run("sqlite: seed", seed_step(url, jobs, args.seed, helpers))
         bench.run("write NDJSON", lambda progress: write_ndjson(ndjson, jobs, args.seed, progress))
         print(f"  {ndjson.name}: {ndjson.stat().st_size / 1e6:,.0f} MB", flush=True)
         url = fresh_sqlite(folder / "import.db")
-        bench.run("sqlite: import into empty database", import_step(url, ndjson))
-        bench.run("sqlite: re-import (all updates)", import_step(url, ndjson))
+        bench.run("sqlite: import into empty database", import_step(url, ndjson, helpers))
+        bench.run("sqlite: re-import (all updates)", import_step(url, ndjson, helpers))
 
         if not args.postgres_url:
             print(f"postgresql: skipped (set {POSTGRES_URL_VARIABLE} or --postgres-url)")
             return
         with throwaway_postgres(args.postgres_url) as url:
-            bench.run("postgresql: seed", seed_step(url, jobs, args.seed))
+            bench.run("postgresql: seed", seed_step(url, jobs, args.seed, helpers))
         with throwaway_postgres(args.postgres_url) as url:
-            bench.run("postgresql: import into empty database", import_step(url, ndjson))
-            bench.run("postgresql: re-import (all updates)", import_step(url, ndjson))
+            bench.run("postgresql: import into empty database", import_step(url, ndjson, helpers))
+            bench.run("postgresql: re-import (all updates)", import_step(url, ndjson, helpers))
 
 
 if __name__ == "__main__":

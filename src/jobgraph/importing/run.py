@@ -324,9 +324,10 @@ async def import_path(
     On SQLite, `rebuild_indexes` drops the job indexes for the import and rebuilds them at
     its end (None: only when the file looks at least half as large as the job table).
 
-    NDJSON lines are parsed in `processes` helper processes (None: one per spare core) while
-    this process writes, once the file looks like at least `parallel_min_lines` lines;
-    smaller files, and JSend documents, are parsed here. Results are the same either way.
+    NDJSON lines are parsed `chunk_size` at a time in `processes` helper processes (None:
+    parallel.default_processes()) while this process writes, once the file looks like at
+    least `parallel_min_lines` lines; smaller files, and JSend documents, are parsed here.
+    The stored rows and any error are the same either way.
     """
     started = time.perf_counter()
     try:
