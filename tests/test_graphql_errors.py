@@ -149,3 +149,24 @@ async def test_an_outage_is_masked_and_never_a_500(app: FastAPI, client: AsyncCl
     response = await client.post("/graphql", json={"query": "{ jobs(first: 1) { totalCount } }"})
     assert response.status_code == 200
     assert [error["message"] for error in response.json()["errors"]] == ["Unexpected error."]
+
+
+async def test_requests_for_too_many_objects_are_refused_before_running(
+    client: AsyncClient, loaded: None
+) -> None:
+    huge = """
+    query ($jobs: Int) { projects(first: 100) { edges { node {
+      batches(first: 100) { edges { node { jobs(first: $jobs) { edges { node { id } } } } } }
+    } } } }
+    """
+    error = await graphql_error(client, huge, {"jobs": 100})
+    assert "could return up to 1,010,100 objects, more than the limit of 25,000" in error
+    through_fragments = """
+    query { ...Tree }
+    fragment Tree on Query { projects { nodes { ...Batches } } }
+    fragment Batches on Project { batches { nodes { jobs(last: 3) { nodes { id } } } } }
+    """
+    error = await graphql_error(client, through_fragments)
+    assert "could return up to 40,100 objects" in error
+    fine = await run_graphql(client, huge, {"jobs": 1})  # 100 + 10,000 + 10,000
+    assert fine["projects"]["edges"]

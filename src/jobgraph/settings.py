@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=15, ge=1)
     max_aliases: int = Field(default=30, ge=1)
     max_query_tokens: int = Field(default=5000, ge=1)
+    max_query_nodes: int = Field(
+        default=25_000,
+        ge=1,
+        description="Most objects one GraphQL request may ask for across nested lists.",
+    )
     sql_echo: bool = False
 
 

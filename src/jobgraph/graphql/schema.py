@@ -17,6 +17,7 @@ from strawberry.utils.logging import StrawberryLogger
 
 from jobgraph.graphql.connections import Connection
 from jobgraph.graphql.context import Context
+from jobgraph.graphql.limits import MaxNodesLimiter
 from jobgraph.graphql.types import (
     PAGE_ARGUMENTS,
     Batch,
@@ -125,6 +126,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+            lambda: MaxNodesLimiter(max_nodes=settings.max_query_nodes),
         ],
     )
 
