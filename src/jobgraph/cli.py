@@ -179,11 +179,18 @@ def serve(
         return None
 
     _run_with_database(settings, check)
+    host, port = host or settings.host, port or settings.port
+    base = f"http://{host}:{port}"
+    out.print(
+        f"jobgraph on {base}: GraphiQL at {base}/graphql, REST at {base}/api/v2/jobs, "
+        f"API docs at {base}/docs",
+        highlight=False,
+    )
     uvicorn.run(
         "jobgraph.app:create_app",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=host,
+        port=port,
         workers=None if reload else (workers or settings.workers),
         reload=reload,
         log_level=settings.log_level,
