@@ -41,6 +41,8 @@ JSON_VALUES: list[Any] = [
     ["Ошибка", "x"],
     {},
     [1, "two", None],
+    "Zürich — 量子",
+    {"nested": {"deeper": [True, False, 1e-7, -0.0, 12345678901234567890]}},
 ]
 
 
