@@ -9,7 +9,7 @@ from sqlalchemy import Column, ForeignKey, Index, Table
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import Field, SQLModel
 
-from jobgraph.db.types import UTCDateTime, id_type, json_column_type, text_type
+from jobgraph.db.types import UTCDateTime, error_count, id_type, json_column_type, text_type
 
 
 def _id(*, primary_key: bool = False, nullable: bool = False) -> Any:
@@ -141,3 +141,6 @@ project_table: Table = Project.__table__  # type: ignore[attr-defined]
 batch_table: Table = Batch.__table__  # type: ignore[attr-defined]
 job_table: Table = Job.__table__  # type: ignore[attr-defined]
 job_result_table: Table = JobResult.__table__  # type: ignore[attr-defined]
+
+# The `errors` filter counts the list; an index on that count spares a scan of every job.
+Index("ix_job_error_count", error_count(job_table.c.errors))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String, func, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -102,6 +102,12 @@ def _sqlite_json_array_length(element: json_array_length, compiler: SQLCompiler,
 def _pg_json_array_length(element: json_array_length, compiler: SQLCompiler, **kw: Any) -> str:
     arg = compiler.process(element.clauses, **kw)
     return f"(CASE WHEN jsonb_typeof({arg}) = 'array' THEN jsonb_array_length({arg}) END)"
+
+
+def error_count(errors: Any) -> Any:
+    """How many errors a job's `errors` list holds (0 when null). The job table indexes
+    this very expression, and the errors filter must use it unchanged to hit that index."""
+    return func.coalesce(json_array_length(errors), text("0"))  # a literal, as in the index
 
 
 class json_array_contains(FunctionElement[bool]):

@@ -10,7 +10,7 @@ from sqlalchemy import Boolean, ColumnElement, and_, false, func, not_, or_, tru
 from sqlalchemy.sql.elements import ColumnElement as Column
 
 from jobgraph.db import models
-from jobgraph.db.types import json_array_contains, json_array_length, likely_half
+from jobgraph.db.types import error_count, json_array_contains, likely_half
 from jobgraph.query.spec import BatchFilterSpec, JobFilterSpec, ProjectFilterSpec, Range
 
 Spec = TypeVar("Spec", JobFilterSpec, BatchFilterSpec, ProjectFilterSpec)
@@ -99,8 +99,8 @@ def job_condition(spec: JobFilterSpec) -> ColumnElement[bool]:
     if spec.max_runs is not None:
         parts.append(likely_half(JOB.runs <= spec.max_runs))  # inclusive, as in REST
     if spec.has_errors is not None:
-        error_count = func.coalesce(json_array_length(JOB.errors), 0)
-        parts.append(error_count > 0 if spec.has_errors else error_count == 0)
+        count = error_count(JOB.errors)  # the indexed expression, exactly
+        parts.append(count > 0 if spec.has_errors else count == 0)
     if spec.start_date is not None:  # jobs started at or after it
         parts.append(likely_half(JOB.start_timestamp >= spec.start_date))
     if spec.end_date is not None:  # jobs ended at or before it
