@@ -93,6 +93,8 @@ class Job(SQLModel, table=True):
         Index("ix_job_start_timestamp_id", "start_timestamp", "id"),
         Index("ix_job_end_timestamp_id", "end_timestamp", "id"),
         Index("ix_job_runs_id", "runs", "id"),
+        # Counts for status with min_runs/max_runs (the SDK's filters) read this index alone.
+        Index("ix_job_status_runs", "status", "runs"),
     )
 
     id: str = _id(primary_key=True)
