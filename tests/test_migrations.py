@@ -60,6 +60,8 @@ pytestmark = [
 
 
 def _compared(obj: Any, name: str | None, type_: str, reflected: bool, other: Any) -> bool:
+    if type_ == "table" and name == "job_total":  # PostgreSQL's trigger-kept total, unmodelled
+        return False
     return not (type_ == "index" and name in EXPRESSION_INDEXES)
 
 
@@ -89,9 +91,10 @@ def test_migrations_from_empty_give_exactly_the_models(empty_database_url: str) 
     upgrade(empty_database_url)
 
     assert _inspect(empty_database_url, _differences) == []
-    assert _inspect(empty_database_url, _tables) == {
-        "alembic_version", "project", "batch", "job", "job_result",
-    }  # fmt: skip
+    expected = {"alembic_version", "project", "batch", "job", "job_result"}
+    if empty_database_url.startswith("postgresql"):
+        expected.add("job_total")
+    assert _inspect(empty_database_url, _tables) == expected
     assert _inspect(empty_database_url, _revision) == head_revision()
     assert _inspect(empty_database_url, _expression_indexes) == EXPRESSION_INDEXES
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Table
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, MetaData, Table
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import Field, SQLModel
 
@@ -143,6 +143,10 @@ project_table: Table = Project.__table__  # type: ignore[attr-defined]
 batch_table: Table = Batch.__table__  # type: ignore[attr-defined]
 job_table: Table = Job.__table__  # type: ignore[attr-defined]
 job_result_table: Table = JobResult.__table__  # type: ignore[attr-defined]
+
+# PostgreSQL only (migration 0005): the number of jobs, kept by statement triggers, so an
+# unfiltered total needs no count. Outside `metadata`: SQLite neither has nor needs it.
+job_total_table = Table("job_total", MetaData(), Column("total", BigInteger, nullable=False))
 
 # The `errors` filter counts the list; an index on that count spares a scan of every job.
 Index("ix_job_error_count", error_count(job_table.c.errors))

@@ -44,6 +44,7 @@ class Entity(Generic[Row]):
     table: Table
     condition: Callable[[Any], ColumnElement[bool]]
     default_order: OrderTerm
+    kept_total: Table | None = None  # a one-row table holding the row count (PostgreSQL)
 
     def ordering(self, terms: Sequence[OrderTerm]) -> Ordering:
         return Ordering.of(self.table, terms, self.default_order)
@@ -263,7 +264,12 @@ async def offset_page(
 
 
 async def count(conn: AsyncConnection, entity: Entity[Row], spec: FilterSpec) -> int:
-    statement = select(func.count()).select_from(entity.table).where(*entity.conditions(spec))
+    """How many rows match; an unfiltered count reads a kept total where there is one."""
+    conditions = entity.conditions(spec)
+    if not conditions and entity.kept_total is not None and conn.dialect.name == "postgresql":
+        statement = select(entity.kept_total.c.total)
+    else:
+        statement = select(func.count()).select_from(entity.table).where(*conditions)
     return int((await conn.execute(statement)).scalar_one())
 
 

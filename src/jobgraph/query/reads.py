@@ -25,7 +25,9 @@ from jobgraph.query.where import batch_condition, job_condition, project_conditi
 
 NEWEST_FIRST = OrderTerm("created_at", OrderDirection.DESC)
 
-JOBS = Entity(models.Job, models.job_table, job_condition, NEWEST_FIRST)
+JOBS = Entity(
+    models.Job, models.job_table, job_condition, NEWEST_FIRST, kept_total=models.job_total_table
+)
 BATCHES = Entity(models.Batch, models.batch_table, batch_condition, NEWEST_FIRST)
 PROJECTS = Entity(models.Project, models.project_table, project_condition, NEWEST_FIRST)
 
