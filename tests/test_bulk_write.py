@@ -12,12 +12,12 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from jobgraph.db import models
+from jobgraph.db.bulk import TABLES
+from jobgraph.db.convert import fast_converter, type_converter
 from jobgraph.db.engine import Database
 from jobgraph.db.types import UTCDateTime
+from jobgraph.db.writer import BulkWriter
 from jobgraph.importing import ImportFailed, import_path, upsert_rows
-from jobgraph.importing.bulk import TABLES
-from jobgraph.importing.convert import fast_converter, type_converter
-from jobgraph.importing.writer import BulkWriter
 from jobgraph.seed import generate
 from tests.import_data import batch, job, project, snapshot, write_lines
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from jobgraph.db import models
 from jobgraph.db.engine import Database
+from jobgraph.db.writer import BulkWriter, bulk_transaction
 from jobgraph.domain import BatchStatus, JobOrigin, JobStatus
 from jobgraph.importing.blocks import Rows, encoders
 from jobgraph.importing.parallel import (
@@ -22,7 +23,6 @@ from jobgraph.importing.parallel import (
     gc_paused,
     ordered_map,
 )
-from jobgraph.importing.writer import BulkWriter, bulk_transaction
 
 DEFAULT_JOBS = 5_000
 DEFAULT_SEED = 42

@@ -1,6 +1,6 @@
 """NDJSON/JSend import: parse, validate, upsert in one transaction; the seeder's bulk path."""
 
-from jobgraph.importing.bulk import count_jobs, insert_missing_rows, upsert_rows
+from jobgraph.db.bulk import count_jobs, insert_missing_rows, upsert_rows
 from jobgraph.importing.run import ImportSummary, Progress, import_path
 from jobgraph.importing.sources import ImportFailed
 

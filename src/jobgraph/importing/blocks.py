@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from jobgraph.importing import bulk
-from jobgraph.importing.convert import RowEncoder, dialect_named
+from jobgraph.db import bulk
+from jobgraph.db.convert import RowEncoder, dialect_named
 from jobgraph.importing.records import BATCH_DEFAULTS, JOB_DEFAULTS, RECORD, describe_error
 
 Rows = list[tuple[Any, ...]]

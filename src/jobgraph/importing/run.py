@@ -17,10 +17,10 @@ from typing import Any, BinaryIO
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from jobgraph.db import models
+from jobgraph.db import bulk, models
 from jobgraph.db.engine import Database
+from jobgraph.db.writer import BulkWriter, bulk_transaction
 from jobgraph.domain import BatchStatus, JobStatus
-from jobgraph.importing import bulk
 from jobgraph.importing.blocks import ParsedBlock, parse_block
 from jobgraph.importing.parallel import (
     PARALLEL_MIN_JOBS,
@@ -36,7 +36,6 @@ from jobgraph.importing.sources import (
     detect_format,
     read_jsend_jobs,
 )
-from jobgraph.importing.writer import BulkWriter, bulk_transaction
 
 Progress = Callable[[int, int], None]
 """Called with (bytes read so far, file size in bytes) as the import goes."""

@@ -18,9 +18,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from jobgraph.db import models
+from jobgraph.db.bulk import TABLES, upsert_statement
+from jobgraph.db.convert import RowEncoder
 from jobgraph.db.engine import Database
-from jobgraph.importing.bulk import TABLES, upsert_statement
-from jobgraph.importing.convert import RowEncoder
 
 # Page cache of the import's connection only. With the job indexes in place (an import small
 # next to the table), writing 1M jobs costs 26 us a row with 256 MiB, 24 with 512 MiB.
