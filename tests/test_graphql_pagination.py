@@ -143,3 +143,15 @@ async def test_empty_result_has_no_cursors_and_no_pages(client: AsyncClient, dat
             "endCursor": None,
         },
     }
+
+
+async def test_total_count_covers_the_whole_list_whatever_the_cursors(
+    client: AsyncClient, data: Dataset
+) -> None:
+    keys = [("created_at", "DESC")]
+    expected = reference.select(data.jobs, lambda row: True, keys)
+    middle = (await run_graphql(client, JOBS_PAGE, {"first": 10}))["jobs"]["edges"][4]["cursor"]
+    for window in ({"first": 100, "before": middle}, {"last": 100, "after": middle}):
+        connection = (await run_graphql(client, JOBS_PAGE, window))["jobs"]
+        assert len(connection["edges"]) in (4, len(expected) - 5)
+        assert connection["totalCount"] == len(expected)

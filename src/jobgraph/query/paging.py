@@ -74,16 +74,11 @@ class Page(Generic[Row]):
     ordering: Ordering
     has_next_page: bool | None
     has_previous_page: bool | None
+    known_total: int | None = None  # the whole list's size, when this page is all of it
 
     def cursor(self, index: int) -> str:
         """The opaque cursor of rows[index], encoded only when a client asks for it."""
         return self.ordering.encode_cursor(self.rows[index])
-
-    @property
-    def known_total(self) -> int | None:
-        """The size of the whole list when this page is all of it, without counting."""
-        whole = self.has_next_page is False and self.has_previous_page is False
-        return len(self.rows) if whole else None
 
     @property
     def start_cursor(self) -> str | None:
@@ -193,13 +188,14 @@ def _to_page(listing: Listing, ordering: Ordering, rows: Sequence[Row]) -> Page[
     window = listing.window
     more = len(rows) > window.size
     models = list(rows[: window.size])
+    uncut = window.after is None and window.before is None
+    total = len(models) if uncut and not more else None
     if window.backward:
         models.reverse()
-    if window.backward:
         has_next = False if window.before is None else None
-        return Page(models, ordering, has_next_page=has_next, has_previous_page=more)
+        return Page(models, ordering, has_next, has_previous_page=more, known_total=total)
     has_previous = False if window.after is None else None
-    return Page(models, ordering, has_next_page=more, has_previous_page=has_previous)
+    return Page(models, ordering, more, has_previous_page=has_previous, known_total=total)
 
 
 async def keyset_page(conn: AsyncConnection, entity: Entity[Row], listing: Listing) -> Page[Row]:
