@@ -153,6 +153,9 @@ class MemoryResultStore:
     async def get(self, job_id: str) -> tuple[bool, Any]:
         return (job_id in self.results, self.results.get(job_id))
 
+    async def exists(self, job_id: str) -> bool:
+        return job_id in self.results
+
 
 @pytest.fixture
 async def memory_client(app: FastAPI, factory: Factory) -> AsyncIterator[AsyncClient]:

@@ -15,6 +15,10 @@ class ResultStore(Protocol):
         """(True, payload) when the job has a result, else (False, None)."""
         ...
 
+    async def exists(self, job_id: str) -> bool:
+        """Whether the job has a result, without reading it (a HEAD on an object store)."""
+        ...
+
 
 class DatabaseResultStore:
     """Results kept in the job_result table."""
@@ -24,3 +28,6 @@ class DatabaseResultStore:
 
     async def get(self, job_id: str) -> tuple[bool, Any]:
         return await reads.job_result(self.db, job_id)
+
+    async def exists(self, job_id: str) -> bool:
+        return await reads.job_has_result(self.db, job_id)

@@ -172,6 +172,14 @@ async def job_results(db: Database, job_ids: Sequence[str]) -> dict[str, Any]:
     return found
 
 
+async def job_has_result(db: Database, job_id: str) -> bool:
+    """Whether the job has a stored result; the payload itself is not read."""
+    table = models.job_result_table.c
+    async with db.read() as conn:
+        found = await conn.execute(select(table.job_id).where(table.job_id == job_id))
+        return found.first() is not None
+
+
 async def job_result(db: Database, job_id: str) -> tuple[bool, Any]:
     """(True, payload) when the job has a stored result, else (False, None)."""
     found = await job_results(db, [job_id])

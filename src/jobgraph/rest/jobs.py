@@ -137,7 +137,7 @@ def jobs_router(settings: Settings) -> APIRouter:
         request: Request, id: JobId, store: Annotated[ResultStore, Depends(result_store)]
     ) -> JSONResponse:
         job_id = read_job_id(id)
-        found, _ = await store.get(job_id)
+        found = await store.exists(job_id)
         if not found and await reads.get_job(database(request), job_id) is None:
             raise _no_job(job_id)
         link = links.url(base_url(request), job_id) if found else None
