@@ -1,92 +1,155 @@
-"""A bound on how many objects one request may ask for, across nested lists.
-
-Depth and alias limits do not stop `projects(first: 100) { batches(first: 100) { jobs(first:
-100) ... } }`, which asks for a million jobs. Before execution this sums, over the operation,
-each list's page size times the page sizes of the lists around it, and refuses the request
-when the sum passes the limit.
-"""
+"""What one GraphQL document may ask for (depth, aliases, objects), checked in linear time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
 
 from graphql import (
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
+    DocumentNode,
     GraphQLError,
-    InlineFragmentNode,
-    IntValueNode,
-    ListValueNode,
-    SelectionSetNode,
-    VariableNode,
+    OperationDefinitionNode,
+    ValidationContext,
+    ValidationRule,
     get_operation_ast,
 )
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import AddValidationRules, SchemaExtension
 
-from jobgraph.domain import DEFAULT_PAGE_SIZE
+from jobgraph.graphql.limits_walk import (
+    alias_count,
+    count_requested,
+    first_too_deep,
+    fragment_definitions,
+    measure_fragments,
+    operation_depth,
+    operations,
+    selection_aliases,
+    selection_depth,
+)
 
-PAGED_LISTS = {"jobs", "batches", "projects"}
+# Depth and alias limits alone do not stop `projects(first: 100) { batches(first: 100) {
+# jobs(first: 100) ... } }`, which asks for a million jobs: the node limit does. Every check
+# measures each fragment once, so `...F1 ...F1` repeated forty levels down costs forty steps.
+
+__all__ = [
+    "Limits",
+    "MaxAliasesLimiter",
+    "MaxDepthLimiter",
+    "MaxNodesLimiter",
+    "alias_count",
+    "aliases_errors",
+    "check_document",
+    "count_requested",
+    "depth_errors",
+    "nodes_error",
+    "operation_depth",
+]
 
 
-def _argument(field: FieldNode, name: str, variables: Mapping[str, Any]) -> Any:
-    for argument in field.arguments or ():
-        if argument.name.value != name:
-            continue
-        value = argument.value
-        if isinstance(value, VariableNode):
-            return variables.get(value.name.value)
-        if isinstance(value, IntValueNode):
-            return int(value.value)
-        if isinstance(value, ListValueNode):
-            return list(value.values)
-    return None
+class Limits(Protocol):
+    """The limits `check_document` applies; `Settings` is one."""
+
+    @property
+    def max_query_depth(self) -> int: ...
+
+    @property
+    def max_aliases(self) -> int: ...
+
+    @property
+    def max_query_nodes(self) -> int: ...
 
 
-def _page_size(field: FieldNode, variables: Mapping[str, Any]) -> int | None:
-    """How many items this field returns per parent, or None for a single object."""
-    if field.name.value in PAGED_LISTS:
-        size = _argument(field, "first", variables) or _argument(field, "last", variables)
-        return size if isinstance(size, int) and size > 0 else DEFAULT_PAGE_SIZE
-    if field.name.value == "nodes":
-        ids = _argument(field, "ids", variables)
-        return len(ids) if isinstance(ids, list) else None
-    return None
+def depth_errors(document: DocumentNode, max_depth: int) -> list[GraphQLError]:
+    """One error per operation nested deeper than `max_depth`, worded and located as
+    Strawberry's QueryDepthLimiter words and locates its first one."""
+    fragments = fragment_definitions(document)
+    depths = measure_fragments(fragments, selection_depth)
+    errors = []
+    for operation in operations(document):
+        if selection_depth(operation.selection_set, depths) > max_depth:
+            name = operation.name.value if operation.name else "anonymous"
+            node = first_too_deep(operation.selection_set, max_depth, fragments, depths)
+            errors.append(
+                GraphQLError(
+                    f"'{name}' exceeds maximum operation depth of {max_depth}", node or operation
+                )
+            )
+    return errors
 
 
-def count_requested(
-    selections: SelectionSetNode | None,
-    fragments: Mapping[str, FragmentDefinitionNode],
+def aliases_errors(document: DocumentNode, max_aliases: int) -> list[GraphQLError]:
+    """An error when the document's operations together alias more than `max_aliases` fields,
+    worded as Strawberry's MaxAliasesLimiter."""
+    aliases = measure_fragments(fragment_definitions(document), selection_aliases)
+    total = sum(selection_aliases(op.selection_set, aliases) for op in operations(document))
+    if total > max_aliases:
+        return [GraphQLError(f"{total} aliases found. Allowed: {max_aliases}")]
+    return []
+
+
+def nodes_error(
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
     variables: Mapping[str, Any],
-    parents: int = 1,
-    seen: frozenset[str] = frozenset(),
-) -> int:
-    """The most objects the selection can return, `parents` times over."""
-    total = 0
-    for field, seen_here in _fields(selections, fragments, seen):
-        size = _page_size(field, variables)
-        items = parents if size is None else parents * size
-        if size is not None:
-            total += items
-        total += count_requested(field.selection_set, fragments, variables, items, seen_here)
-    return total
+    max_nodes: int,
+) -> GraphQLError | None:
+    """An error when the operation could return more than `max_nodes` objects, with the
+    page sizes these variables give."""
+    fragments = fragment_definitions(document)
+    requested = count_requested(operation.selection_set, fragments, variables)
+    if requested <= max_nodes:
+        return None
+    return GraphQLError(
+        f"this query could return up to {requested:,} objects, more than the "
+        f"limit of {max_nodes:,}: ask for smaller pages (first/last) or "
+        "fewer nested lists"
+    )
 
 
-def _fields(
-    selections: SelectionSetNode | None,
-    fragments: Mapping[str, FragmentDefinitionNode],
-    seen: frozenset[str],
-) -> Iterator[tuple[FieldNode, frozenset[str]]]:
-    for selection in selections.selections if selections else ():
-        if isinstance(selection, FieldNode):
-            yield selection, seen
-        elif isinstance(selection, InlineFragmentNode):
-            yield from _fields(selection.selection_set, fragments, seen)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            if name in fragments and name not in seen:  # cycles are the validator's to report
-                yield from _fields(fragments[name].selection_set, fragments, seen | {name})
+def check_document(
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any],
+    limits: Limits,
+) -> list[GraphQLError]:
+    """What the schema's limits refuse in a parsed, validated document; [] when it may run.
+
+    Depth and alias errors depend on the document alone; the node count needs the variables,
+    and runs only when the others pass, as in the schema. Tokens are the parser's to count:
+    parse with `max_tokens=settings.max_query_tokens`.
+    """
+    errors = depth_errors(document, limits.max_query_depth)
+    errors += aliases_errors(document, limits.max_aliases)
+    operation = get_operation_ast(document, operation_name)
+    if errors or operation is None:
+        return errors
+    error = nodes_error(document, operation, variables, limits.max_query_nodes)
+    return [] if error is None else [error]
+
+
+def _validation_rule(check: Callable[[DocumentNode], list[GraphQLError]]) -> type[ValidationRule]:
+    class LimitRule(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            for error in check(context.document):
+                context.report_error(error)
+
+    return LimitRule
+
+
+class MaxDepthLimiter(AddValidationRules):
+    """Refuses documents with an operation nested deeper than `max_depth` fields."""
+
+    def __init__(self, max_depth: int) -> None:
+        super().__init__([_validation_rule(lambda document: depth_errors(document, max_depth))])
+
+
+class MaxAliasesLimiter(AddValidationRules):
+    """Refuses documents that alias more than `max_alias_count` fields."""
+
+    def __init__(self, max_alias_count: int) -> None:
+        rule = _validation_rule(lambda document: aliases_errors(document, max_alias_count))
+        super().__init__([rule])
 
 
 class MaxNodesLimiter(SchemaExtension):
@@ -100,16 +163,7 @@ class MaxNodesLimiter(SchemaExtension):
         document = context.graphql_document
         operation = get_operation_ast(document, context.operation_name) if document else None
         if document is not None and operation is not None:
-            fragments = {
-                definition.name.value: definition
-                for definition in document.definitions
-                if isinstance(definition, FragmentDefinitionNode)
-            }
-            requested = count_requested(operation.selection_set, fragments, context.variables or {})
-            if requested > self.max_nodes:
-                raise GraphQLError(
-                    f"this query could return up to {requested:,} objects, more than the "
-                    f"limit of {self.max_nodes:,}: ask for smaller pages (first/last) or "
-                    "fewer nested lists"
-                )
+            error = nodes_error(document, operation, context.variables or {}, self.max_nodes)
+            if error is not None:
+                raise error
         yield

@@ -6,18 +6,13 @@ import asyncio
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-)
+from strawberry.extensions import MaskErrors, MaxTokensLimiter
 from strawberry.types import ExecutionContext, Info
 from strawberry.utils.logging import StrawberryLogger
 
 from jobgraph.graphql.connections import Connection
 from jobgraph.graphql.context import Context
-from jobgraph.graphql.limits import MaxNodesLimiter
+from jobgraph.graphql.limits import MaxAliasesLimiter, MaxDepthLimiter, MaxNodesLimiter
 from jobgraph.graphql.types import (
     PAGE_ARGUMENTS,
     Batch,
@@ -123,7 +118,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=[Job, Batch, Project],
         extensions=[
             lambda: MaskErrors(should_mask_error=is_unexpected),
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: MaxDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
             lambda: MaxNodesLimiter(max_nodes=settings.max_query_nodes),
