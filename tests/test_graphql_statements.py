@@ -40,17 +40,24 @@ class StatementCounter:
     def __call__(self, *args: Any) -> None:
         self.statements.append(args[2])
 
+    def raw(self, sql: str) -> None:
+        self.statements.append(sql)
+
     def reset(self) -> None:
         self.statements.clear()
 
 
 @pytest.fixture
 def count_queries(app: FastAPI) -> Iterator[StatementCounter]:
+    """Counts statements on both paths: the engine's and the compiled path's raw reader."""
     counter = StatementCounter()
     engine = app.state.db.engine.sync_engine
+    listeners = app.state.compiled_graphql.reader.listeners
     event.listen(engine, "before_cursor_execute", counter)
+    listeners.append(counter.raw)
     yield counter
     event.remove(engine, "before_cursor_execute", counter)
+    listeners.remove(counter.raw)
 
 
 async def test_a_page_of_jobs_with_batch_and_project_takes_three_statements(

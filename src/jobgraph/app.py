@@ -12,7 +12,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from jobgraph import __version__
 from jobgraph.db.engine import Database, make_database, make_engine
-from jobgraph.graphql.router import install_graphql
+from jobgraph.db.raw import make_reader
+from jobgraph.graphql.compiled.edge import CompiledGraphQLEdge
+from jobgraph.graphql.compiled.service import CompiledGraphQL
+from jobgraph.graphql.router import GRAPHQL_PATH, install_graphql
 from jobgraph.rest import install_rest
 from jobgraph.settings import Settings, load_settings
 
@@ -24,11 +27,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = make_database(make_engine(settings.database_url, echo=settings.sql_echo))
+        reader = make_reader(settings.database_url, settings.read_pool_size)
         try:
             await db.ensure_migrated()
             app.state.db = db
+            if settings.compiled_graphql:
+                app.state.compiled_graphql = CompiledGraphQL(
+                    schema, reader, settings, settings.document_cache_size
+                )
             yield
         finally:
+            await reader.close()
             await db.dispose()
 
     app = FastAPI(
@@ -39,14 +48,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["*"],
-            expose_headers=["Content-Range"],
-        )
 
     @app.get("/healthz", tags=["health"], summary="Whether the database answers")
     async def healthz(request: Request) -> JSONResponse:
@@ -60,6 +61,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         return JSONResponse({"status": "ok"})
 
-    install_graphql(app, settings)
+    schema = install_graphql(app, settings)
+    app.add_middleware(CompiledGraphQLEdge, path=GRAPHQL_PATH)
     install_rest(app, settings)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["*"],
+            expose_headers=["Content-Range"],
+        )
     return app

@@ -55,6 +55,19 @@ class Settings(BaseSettings):
         description="Most objects one GraphQL request may ask for across nested lists.",
     )
     sql_echo: bool = False
+    compiled_graphql: bool = Field(
+        default=True,
+        description="Answer GraphQL queries from compiled plans; false sends every request "
+        "through the Strawberry executor (the reference path), for debugging.",
+    )
+    read_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="Connections (PostgreSQL) or threads (SQLite) of each worker's read pool.",
+    )
+    document_cache_size: int = Field(
+        default=512, ge=1, description="GraphQL documents kept parsed, validated and planned."
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -19,10 +19,14 @@ from jobgraph.graphql.enums import (
 )
 from jobgraph.query.spec import (
     BatchFilterSpec,
+    FilterSpec,
     IntRange,
     InvalidQueryError,
     JobFilterSpec,
+    Listing,
     OrderTerm,
+    PageRequest,
+    Prefix,
     ProjectFilterSpec,
     TimeRange,
     as_utc,
@@ -181,7 +185,7 @@ class JobFilter:
         budget.enter(depth)
         return JobFilterSpec(
             ids=_ids("id", self.id),
-            id_prefix=_optional_text("idStartsWith", self.id_starts_with),
+            id_prefix=Prefix.of_id(_optional_text("idStartsWith", self.id_starts_with)),
             parent_ids=_ids("parentId", self.parent_id),
             batch_ids=_ids("batchId", self.batch_id),
             project_ids=_ids("projectId", self.project_id),
@@ -229,7 +233,7 @@ class BatchFilter:
         budget.enter(depth)
         return BatchFilterSpec(
             ids=_ids("id", self.id),
-            id_prefix=_optional_text("idStartsWith", self.id_starts_with),
+            id_prefix=Prefix.of_id(_optional_text("idStartsWith", self.id_starts_with)),
             parent_ids=_ids("parentId", self.parent_id),
             project_ids=_ids("projectId", self.project_id),
             user_ids=_strings("userId", self.user_id),
@@ -265,9 +269,9 @@ class ProjectFilter:
         budget.enter(depth)
         return ProjectFilterSpec(
             ids=_ids("id", self.id),
-            id_prefix=_optional_text("idStartsWith", self.id_starts_with),
+            id_prefix=Prefix.of_id(_optional_text("idStartsWith", self.id_starts_with)),
             name=_optional_text("name", self.name),
-            name_prefix=_optional_text("nameStartsWith", self.name_starts_with),
+            name_prefix=Prefix.of(_optional_text("nameStartsWith", self.name_starts_with)),
             created_at=_range(self.created_at),
             **_composition(self, budget, depth),
         )
@@ -297,3 +301,20 @@ def to_order_terms(
     if order_by is not None and len(order_by) > 10:
         raise InvalidQueryError("`orderBy` takes at most 10 keys")
     return tuple(OrderTerm(term.field.value, term.direction) for term in order_by or ())
+
+
+def to_listing(
+    empty: FilterSpec,
+    filter: JobFilter | BatchFilter | ProjectFilter | None = None,
+    order_by: Sequence[JobOrder | BatchOrder | ProjectOrder] | None = None,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> Listing:
+    """A list field's arguments as the query core's Listing; `empty` is the no-filter spec.
+
+    Both execution paths build listings here, so they accept and refuse the same input."""
+    spec = filter.to_spec() if filter else empty
+    window = PageRequest.from_relay(first=first, after=after, last=last, before=before)
+    return Listing(spec, to_order_terms(order_by), window)

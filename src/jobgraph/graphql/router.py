@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import strawberry
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from strawberry.fastapi import GraphQLRouter
@@ -21,8 +22,10 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
         return HTMLResponse(graphiql_html(GRAPHQL_PATH))
 
 
-def install_graphql(app: FastAPI, settings: Settings) -> None:
-    """Mount the GraphQL endpoint and GraphiQL's assets on the app."""
-    router = JobgraphGraphQLRouter(build_schema(settings), context_getter=get_context)
+def install_graphql(app: FastAPI, settings: Settings) -> strawberry.Schema:
+    """Mount the GraphQL endpoint and GraphiQL's assets on the app; returns the schema."""
+    schema = build_schema(settings)
+    router = JobgraphGraphQLRouter(schema, context_getter=get_context)
     app.include_router(router, prefix=GRAPHQL_PATH)
     install_ide(app)
+    return schema

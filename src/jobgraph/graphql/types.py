@@ -22,7 +22,7 @@ from jobgraph.graphql.inputs import (
     JobOrder,
     ProjectFilter,
     ProjectOrder,
-    to_order_terms,
+    to_listing,
 )
 from jobgraph.query import reads
 from jobgraph.query.paging import Entity, Row
@@ -30,7 +30,6 @@ from jobgraph.query.spec import (
     BatchFilterSpec,
     JobFilterSpec,
     Listing,
-    PageRequest,
     ProjectFilterSpec,
 )
 
@@ -49,12 +48,6 @@ def _copier(cls: type[GraphType], table: Table) -> Callable[[Any], GraphType]:
     """Build the GraphQL object from a row: its fields are the table's columns, same names."""
     names = list(table.c.keys())
     return lambda row: cls(**{name: getattr(row, name) for name in names})
-
-
-def _window(
-    first: int | None, after: str | None, last: int | None, before: str | None
-) -> PageRequest:
-    return PageRequest.from_relay(first=first, after=after, last=last, before=before)
 
 
 async def _list(
@@ -133,8 +126,7 @@ def job_list(scope: Scope) -> Callable[..., Awaitable[Connection[Job]]]:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Job]:
-        spec = filter.to_spec() if filter else JobFilterSpec()
-        listing = Listing(spec, to_order_terms(order_by), _window(first, after, last, before))
+        listing = to_listing(JobFilterSpec(), filter, order_by, first, after, last, before)
         return await _list(info, reads.JOBS, scope, root, listing, job_from_row)
 
     return jobs
@@ -207,8 +199,7 @@ def batch_list(scope: Scope) -> Callable[..., Awaitable[Connection[Batch]]]:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Batch]:
-        spec = filter.to_spec() if filter else BatchFilterSpec()
-        listing = Listing(spec, to_order_terms(order_by), _window(first, after, last, before))
+        listing = to_listing(BatchFilterSpec(), filter, order_by, first, after, last, before)
         return await _list(info, reads.BATCHES, scope, root, listing, batch_from_row)
 
     return batches
@@ -245,8 +236,7 @@ def project_list() -> Callable[..., Awaitable[Connection[Project]]]:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Project]:
-        spec = filter.to_spec() if filter else ProjectFilterSpec()
-        listing = Listing(spec, to_order_terms(order_by), _window(first, after, last, before))
+        listing = to_listing(ProjectFilterSpec(), filter, order_by, first, after, last, before)
         return await _list(info, reads.PROJECTS, None, root, listing, project_from_row)
 
     return projects

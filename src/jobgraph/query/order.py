@@ -103,7 +103,11 @@ class Ordering:
     # Cursors: base64 of the ordering's signature and the row's sort key.
 
     def encode_cursor(self, row: Any) -> str:
-        values = [_encode_value(value) for value in self.key_of(row)]
+        return self.encode_key(self.key_of(row))
+
+    def encode_key(self, key: Sequence[Any]) -> str:
+        """The cursor of the row whose sort key (one value per term) this is."""
+        values = [_encode_value(value) for value in key]
         raw = json.dumps([self.signature, values], separators=(",", ":"))
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 

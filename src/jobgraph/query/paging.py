@@ -28,9 +28,10 @@ from sqlmodel import SQLModel
 
 from jobgraph.domain import OrderDirection
 from jobgraph.query.order import Ordering
-from jobgraph.query.spec import FilterSpec, Listing, OffsetRequest, OrderTerm
+from jobgraph.query.spec import FilterSpec, Listing, OffsetRequest, OrderTerm, PageRequest
 
 Row = TypeVar("Row", bound=SQLModel)
+Item = TypeVar("Item")
 
 # One UNION ALL statement pages at most this many parents (SQLite allows 500 members).
 MAX_PARENTS_PER_STATEMENT = 400
@@ -63,14 +64,14 @@ class Entity(Generic[Row]):
 
 
 @dataclass(frozen=True)
-class Page(Generic[Row]):
+class Page(Generic[Item]):
     """One window of rows in order, with a cursor for each.
 
     A boundary flag is None when it was not needed to fetch the page (the rows before an
     `after` cursor, the rows after a `before` cursor); `boundary_exists` answers it.
     """
 
-    rows: list[Row]
+    rows: list[Item]
     ordering: Ordering
     has_next_page: bool | None
     has_previous_page: bool | None
@@ -93,16 +94,38 @@ def _window_select(
     entity: Entity[Row], listing: Listing, extra: ColumnElement[bool] | None = None
 ) -> tuple[Select[Any], Ordering]:
     ordering = entity.ordering(listing.order)
-    window = listing.window
-    base = select(entity.table).where(*entity.conditions(listing.spec))
-    if extra is not None:
-        base = base.where(extra)
+    after, before = window_keys(ordering, listing.window)
+    statement = window_statement(entity, ordering, listing, after, before, extra=extra)
+    return statement, ordering
+
+
+def window_keys(
+    ordering: Ordering, window: PageRequest
+) -> tuple[tuple[Any, ...] | None, tuple[Any, ...] | None]:
+    """The sort keys the window's `after` and `before` cursors point at (None when absent)."""
     after = None if window.after is None else ordering.decode_cursor(window.after, "after")
     before = None if window.before is None else ordering.decode_cursor(window.before, "before")
-    statement = _ordered(
+    return after, before
+
+
+def window_statement(
+    entity: Entity[Any],
+    ordering: Ordering,
+    listing: Listing,
+    after: Sequence[Any] | None,
+    before: Sequence[Any] | None,
+    *,
+    extra: ColumnElement[bool] | None = None,
+    columns: Sequence[Column[Any]] | None = None,
+) -> Select[Any]:
+    """The window's rows and one more (which tells whether more follow), of `columns`."""
+    base = select(*(columns or entity.table.c)).where(*entity.conditions(listing.spec))
+    if extra is not None:
+        base = base.where(extra)
+    window = listing.window
+    return _ordered(
         base, ordering, reverse=window.backward, limit=window.size + 1, after=after, before=before
     )
-    return statement, ordering
 
 
 def _ordered(
@@ -145,7 +168,7 @@ def _ordered(
         for rank, part in enumerate(parts)
     ]
     union = union_all(*members).subquery()
-    names = list(ordering.table.c.keys())
+    names = list(base.selected_columns.keys())
     return (
         select(*(union.c[name] for name in names))
         .order_by(union.c.part, *_direction([union.c[lead.name], union.c.id], ascending))
@@ -184,7 +207,8 @@ def _split_on_nulls(
     return valued, unvalued
 
 
-def _to_page(listing: Listing, ordering: Ordering, rows: Sequence[Row]) -> Page[Row]:
+def to_page(listing: Listing, ordering: Ordering, rows: Sequence[Item]) -> Page[Item]:
+    """The window from its rows as read (one extra row tells that more follow)."""
     window = listing.window
     more = len(rows) > window.size
     models = list(rows[: window.size])
@@ -201,7 +225,7 @@ def _to_page(listing: Listing, ordering: Ordering, rows: Sequence[Row]) -> Page[
 async def keyset_page(conn: AsyncConnection, entity: Entity[Row], listing: Listing) -> Page[Row]:
     """The window of rows the listing asks for; costs the same on any page."""
     statement, ordering = _window_select(entity, listing)
-    return _to_page(listing, ordering, await entity.fetch(conn, statement))
+    return to_page(listing, ordering, await entity.fetch(conn, statement))
 
 
 async def keyset_pages_by_parent(
@@ -225,7 +249,7 @@ async def keyset_pages_by_parent(
             found[getattr(row, parent.name)].append(row)
     compare = functools.cmp_to_key(_comparator(ordering, reverse=listing.window.backward))
     return {
-        parent_id: _to_page(listing, ordering, sorted(found[parent_id], key=compare))
+        parent_id: to_page(listing, ordering, sorted(found[parent_id], key=compare))
         for parent_id in unique
     }
 
@@ -288,17 +312,25 @@ async def counts_by_parent(
 
 def _comparator(ordering: Ordering, *, reverse: bool) -> Callable[[Any, Any], int]:
     """Python twin of Ordering.clauses, to restore order across UNION ALL members."""
+    compare_keys = key_comparator(ordering, reverse=reverse)
+    return lambda left, right: compare_keys(ordering.key_of(left), ordering.key_of(right))
 
-    def compare(left: Any, right: Any) -> int:
-        for term in ordering.terms:
-            a, b = getattr(left, term.field), getattr(right, term.field)
+
+def key_comparator(
+    ordering: Ordering, *, reverse: bool
+) -> Callable[[Sequence[Any], Sequence[Any]], int]:
+    """Compares two sort keys (one value per term) as Ordering.clauses orders their rows."""
+    descending = [term.direction == OrderDirection.DESC for term in ordering.terms]
+
+    def compare(left: Sequence[Any], right: Sequence[Any]) -> int:
+        for a, b, down in zip(left, right, descending, strict=True):
             if a == b:
                 continue
             if a is None or b is None:
                 result = 1 if a is None else -1  # NULLs last
             else:
                 result = -1 if a < b else 1
-                if term.direction == OrderDirection.DESC:
+                if down:
                     result = -result
             return -result if reverse else result
         return 0

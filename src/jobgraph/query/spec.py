@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Generic, Self, TypeVar
@@ -35,6 +36,37 @@ IntRange = Range[int]
 
 
 @dataclass(frozen=True)
+class Prefix:
+    """Strings that start with `text`: the code-point range from `text` up to `following`
+    (excluded), or without upper end when `following` is None. Both databases use an index."""
+
+    text: str
+    following: str | None
+
+    @classmethod
+    def of(cls, text: str | None) -> Prefix | None:
+        """The prefix condition; None for no text or "" (every string starts with it)."""
+        return None if not text else cls(text, _successor(text))
+
+    @classmethod
+    def of_id(cls, text: str | None) -> Prefix | None:
+        """An id prefix: ids are lowercase, so the prefix is compared in lowercase."""
+        return cls.of(None if text is None else text.lower())
+
+
+def _successor(prefix: str) -> str | None:
+    """The least string above every string starting with prefix (None: there is none)."""
+    while prefix and prefix[-1] == chr(sys.maxunicode):
+        prefix = prefix[:-1]
+    if not prefix:
+        return None
+    following = ord(prefix[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:  # surrogates cannot be stored; skip past them
+        following = 0xE000
+    return prefix[:-1] + chr(following)
+
+
+@dataclass(frozen=True)
 class JobFilterSpec:
     """Which jobs to keep. None means "no condition"; an empty tuple matches nothing.
 
@@ -45,7 +77,7 @@ class JobFilterSpec:
     """
 
     ids: tuple[str, ...] | None = None
-    id_prefix: str | None = None
+    id_prefix: Prefix | None = None
     parent_ids: tuple[str, ...] | None = None
     batch_ids: tuple[str, ...] | None = None
     project_ids: tuple[str, ...] | None = None
@@ -83,7 +115,7 @@ class BatchFilterSpec:
     """Which batches to keep; same conventions as JobFilterSpec."""
 
     ids: tuple[str, ...] | None = None
-    id_prefix: str | None = None
+    id_prefix: Prefix | None = None
     parent_ids: tuple[str, ...] | None = None
     project_ids: tuple[str, ...] | None = None
     user_ids: tuple[str, ...] | None = None
@@ -110,9 +142,9 @@ class ProjectFilterSpec:
     """Which projects to keep; same conventions as JobFilterSpec."""
 
     ids: tuple[str, ...] | None = None
-    id_prefix: str | None = None
+    id_prefix: Prefix | None = None
     name: str | None = None
-    name_prefix: str | None = None
+    name_prefix: Prefix | None = None
     created_at: TimeRange | None = None
     all_of: tuple[ProjectFilterSpec, ...] = ()
     any_of: tuple[ProjectFilterSpec, ...] | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -11,7 +10,7 @@ from sqlalchemy.sql.elements import ColumnElement as Column
 
 from jobgraph.db import models
 from jobgraph.db.types import error_count, json_array_contains, likely_half
-from jobgraph.query.spec import BatchFilterSpec, JobFilterSpec, ProjectFilterSpec, Range
+from jobgraph.query.spec import BatchFilterSpec, JobFilterSpec, Prefix, ProjectFilterSpec, Range
 
 Spec = TypeVar("Spec", JobFilterSpec, BatchFilterSpec, ProjectFilterSpec)
 
@@ -42,24 +41,13 @@ def _within(column: Column[Any], bounds: Range[Any] | None) -> list[ColumnElemen
     return parts
 
 
-def _starts_with(column: Column[str], prefix: str | None) -> list[ColumnElement[bool]]:
+def _starts_with(column: Column[str], prefix: Prefix | None) -> list[ColumnElement[bool]]:
     """Code-point prefix match written as a range, so both databases use the index."""
-    if prefix is None or prefix == "":
+    if prefix is None:
         return []
-    upper = _successor(prefix)
-    return [column >= prefix] if upper is None else [column >= prefix, column < upper]
-
-
-def _successor(prefix: str) -> str | None:
-    """The least string above every string starting with prefix (None: there is none)."""
-    while prefix and prefix[-1] == chr(sys.maxunicode):
-        prefix = prefix[:-1]
-    if not prefix:
-        return None
-    following = ord(prefix[-1]) + 1
-    if 0xD800 <= following <= 0xDFFF:  # surrogates cannot be stored; skip past them
-        following = 0xE000
-    return prefix[:-1] + chr(following)
+    if prefix.following is None:
+        return [column >= prefix.text]
+    return [column >= prefix.text, column < prefix.following]
 
 
 def _compose(
@@ -80,7 +68,7 @@ def job_condition(spec: JobFilterSpec) -> ColumnElement[bool]:
     """SQL condition for a job filter; every field keeps its REST meaning."""
     parts = [
         *_one_of(JOB.id, spec.ids),
-        *_starts_with(JOB.id, spec.id_prefix.lower() if spec.id_prefix else None),
+        *_starts_with(JOB.id, spec.id_prefix),
         *_one_of(JOB.parent_id, spec.parent_ids),
         *_one_of(JOB.batch_id, spec.batch_ids),
         *_one_of(JOB.project_id, spec.project_ids),
@@ -112,7 +100,7 @@ def batch_condition(spec: BatchFilterSpec) -> ColumnElement[bool]:
     """SQL condition for a batch filter; `tag` keeps batches whose tags list holds it."""
     parts = [
         *_one_of(BATCH.id, spec.ids),
-        *_starts_with(BATCH.id, spec.id_prefix.lower() if spec.id_prefix else None),
+        *_starts_with(BATCH.id, spec.id_prefix),
         *_one_of(BATCH.parent_id, spec.parent_ids),
         *_one_of(BATCH.project_id, spec.project_ids),
         *_one_of(BATCH.user_id, spec.user_ids),
@@ -137,7 +125,7 @@ def project_condition(spec: ProjectFilterSpec) -> ColumnElement[bool]:
     """SQL condition for a project filter; `name` is exact, `name_prefix` a prefix."""
     parts = [
         *_one_of(PROJECT.id, spec.ids),
-        *_starts_with(PROJECT.id, spec.id_prefix.lower() if spec.id_prefix else None),
+        *_starts_with(PROJECT.id, spec.id_prefix),
         *_starts_with(PROJECT.name, spec.name_prefix),
         *_within(PROJECT.created_at, spec.created_at),
     ]

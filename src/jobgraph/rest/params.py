@@ -18,7 +18,7 @@ from jobgraph.domain import (
     JobStatus,
     OrderDirection,
 )
-from jobgraph.query.spec import InvalidQueryError, JobFilterSpec, OffsetRequest, OrderTerm
+from jobgraph.query.spec import InvalidQueryError, JobFilterSpec, OffsetRequest, OrderTerm, Prefix
 
 # Bounds that keep every value inside what both databases can bind (runs is a 32-bit column,
 # OFFSET a 64-bit one) and every IN list far below their parameter limits.
@@ -294,7 +294,7 @@ def parse_job_query(items: Iterable[tuple[str, str]]) -> JobListQuery:
     values = _read_all(items)
     spec = JobFilterSpec(
         ids=values.get("id"),
-        id_prefix=values.get("id__starts_with"),
+        id_prefix=Prefix.of_id(values.get("id__starts_with")),
         batch_ids=values.get("batch_id"),
         project_ids=values.get("project_id"),
         user_ids=values.get("user_id"),

@@ -1,0 +1,185 @@
+"""Reads straight on the driver: SQL compiled once per shape, no ORM, no transaction per read.
+
+The compiled GraphQL path reads through this. PostgreSQL uses an asyncpg pool, whose prepared
+statement cache then skips parsing and planning too; SQLite uses read-only connections kept
+open on a few threads, so a read never creates or writes the database file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, cast
+from urllib.parse import quote
+
+import asyncpg
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.sql.expression import Executable
+
+VALUE_PREFIX = "v"  # bound parameters named v0, v1, ... take the read's values in order
+COMPILED_STATEMENTS = 4096
+
+RawRow = Sequence[Any]
+
+
+class Statement(Protocol):
+    """A read: its shape keys the compiled SQL, its values fill the v<index> parameters."""
+
+    @property
+    def shape(self) -> Hashable: ...
+
+    @property
+    def values(self) -> list[Any]: ...
+
+    def build(self, dialect: str) -> Executable: ...
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    # Per positional parameter: the read's value index (or None for a constant), the constant,
+    # and the type's bind processor.
+    slots: tuple[tuple[int | None, Any, Callable[[Any], Any] | None], ...]
+
+    def arguments(self, values: Sequence[Any]) -> list[Any]:
+        found = []
+        for index, constant, process in self.slots:
+            value = constant if index is None else values[index]
+            found.append(value if process is None else process(value))
+        return found
+
+
+def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
+    compiled: Any = cast(Any, statement).compile(dialect=dialect)
+    names: list[str] = list(compiled.positiontup or ())
+    holes = {name: None for name in names if _value_index(name) is not None}
+    state = compiled.construct_expanded_state(holes)
+    constants = compiled.construct_params(holes)
+    processors = {**compiled._bind_processors, **state.processors}  # as the engine applies them
+    slots = tuple(
+        (_value_index(name), constants.get(name), processors.get(name))
+        for name in state.positiontup or ()
+    )
+    return _Compiled(state.statement, slots)
+
+
+def _value_index(name: str) -> int | None:
+    rest = name[len(VALUE_PREFIX) :]
+    return int(rest) if name.startswith(VALUE_PREFIX) and rest.isdigit() else None
+
+
+class RawReader:
+    """Runs Statements on the driver and returns rows as driver values."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._dialect: Any = dialect
+        self._compiled: OrderedDict[Hashable, _Compiled] = OrderedDict()
+        self.listeners: list[Callable[[str], None]] = []  # told each SQL text sent, as tests count
+
+    @property
+    def dialect(self) -> str:
+        return str(self._dialect.name)
+
+    def _prepare(self, statement: Statement) -> tuple[str, list[Any]]:
+        compiled = self._compiled.get(statement.shape)
+        if compiled is None:
+            compiled = _compile(statement.build(self.dialect), self._dialect)
+            self._compiled[statement.shape] = compiled
+            if len(self._compiled) > COMPILED_STATEMENTS:
+                self._compiled.popitem(last=False)
+        else:
+            self._compiled.move_to_end(statement.shape)
+        for listener in self.listeners:
+            listener(compiled.sql)
+        return compiled.sql, compiled.arguments(statement.values)
+
+    async def fetch(self, statement: Statement) -> list[RawRow]:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+
+async def _keep_session(_connection: asyncpg.Connection) -> None:
+    """Reads change no session state, so a released connection needs no RESET round trip."""
+
+
+class PostgresReader(RawReader):
+    def __init__(self, url: str, pool_size: int) -> None:
+        super().__init__(PGDialect_asyncpg())  # type: ignore[no-untyped-call]
+        self._dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
+        self._pool_size = pool_size
+        self._pool: asyncpg.Pool | None = None
+        self._opening = asyncio.Lock()
+
+    async def _get_pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            async with self._opening:
+                if self._pool is None:
+                    self._pool = await asyncpg.create_pool(
+                        self._dsn,
+                        min_size=1,
+                        max_size=self._pool_size,
+                        reset=_keep_session,
+                        statement_cache_size=1024,
+                    )
+        return self._pool
+
+    async def fetch(self, statement: Statement) -> list[RawRow]:
+        sql, arguments = self._prepare(statement)
+        pool = await self._get_pool()
+        async with pool.acquire() as connection:
+            rows: list[RawRow] = await connection.fetch(sql, *arguments)
+        return rows
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+
+
+class SQLiteReader(RawReader):
+    def __init__(self, path: str, threads: int) -> None:
+        super().__init__(SQLiteDialect_pysqlite())
+        self._uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="jobgraph-read")
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
+            for pragma in ("busy_timeout=10000", "cache_size=-32768", "mmap_size=1073741824"):
+                connection.execute(f"PRAGMA {pragma}")
+            self._local.connection = connection
+            self._connections.append(connection)
+        return connection
+
+    def _run(self, sql: str, arguments: list[Any]) -> list[RawRow]:
+        return self._connection().execute(sql, arguments).fetchall()
+
+    async def fetch(self, statement: Statement) -> list[RawRow]:
+        sql, arguments = self._prepare(statement)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._run, sql, arguments)
+
+    async def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        for connection in self._connections:
+            connection.close()
+
+
+def make_reader(url: str, pool_size: int) -> RawReader:
+    """The reader for a sqlite+aiosqlite or postgresql+asyncpg URL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return PostgresReader(url, pool_size)
+    return SQLiteReader(str(parsed.database), threads=min(pool_size, 4))

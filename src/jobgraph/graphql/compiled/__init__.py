@@ -1,0 +1,1 @@
+"""The compiled GraphQL path: operations planned once, answered with few reads and no resolvers."""

@@ -1,0 +1,97 @@
+"""The HTTP edge of the compiled path: a JSON POST to /graphql, answered without FastAPI's
+per-request work when a plan can answer it; every other request goes on unchanged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jobgraph.graphql.compiled.service import CompiledGraphQL
+
+JSON_HEADERS = [(b"content-type", b"application/json")]
+MAX_BODY = 1 << 20  # larger bodies go to the reference path whole
+
+
+class CompiledGraphQLEdge:
+    """ASGI middleware in front of the app; `app.state.compiled_graphql` does the answering."""
+
+    def __init__(self, app: ASGIApp, path: str) -> None:
+        self.app = app
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._candidate(scope):
+            await self.app(scope, receive, send)
+            return
+        body, more = await _read_body(receive)
+        answer = None
+        service: CompiledGraphQL | None = getattr(scope["app"].state, "compiled_graphql", None)
+        request = _request(body) if service is not None and not more else None
+        if service is not None and request is not None:
+            answer = await service.answer(*request)
+        if answer is None:
+            await self.app(scope, _replay(body, more, receive), send)
+            return
+        payload = orjson.dumps(answer)
+        headers = [*JSON_HEADERS, (b"content-length", str(len(payload)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    def _candidate(self, scope: Scope) -> bool:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:
+            return False
+        for name, value in scope["headers"]:
+            if name == b"content-type":
+                return bool(value.split(b";")[0].strip().lower() == b"application/json")
+        return False
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    """The request body, and whether more follows (a body over MAX_BODY is left unread)."""
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more and size <= MAX_BODY:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), False
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        more = bool(message.get("more_body", False))
+    return b"".join(chunks), more
+
+
+def _replay(body: bytes, more: bool, receive: Receive) -> Receive:
+    sent = False
+
+    async def replayed() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": more}
+        return await receive()
+
+    return replayed
+
+
+def _request(body: bytes) -> tuple[str, dict[str, Any] | None, str | None] | None:
+    """(query, variables, operationName) of a well-formed single request, else None."""
+    try:
+        parsed = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(parsed, dict):
+        return None
+    query, variables, name = (
+        parsed.get("query"),
+        parsed.get("variables"),
+        parsed.get("operationName"),
+    )
+    if not isinstance(query, str) or not isinstance(variables, dict | None):
+        return None
+    if not isinstance(name, str | None):
+        return None
+    return query, variables, name

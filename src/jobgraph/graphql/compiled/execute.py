@@ -1,0 +1,476 @@
+"""Running a plan: one read per list level, rows turned straight into the response's values.
+
+Every read goes through the query core (query/selects.py), so filters, orders and cursors
+mean what they mean on the reference path. A request that needs an error in its answer
+raises FallbackError, and the reference executor answers it in full.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import FieldNode, GraphQLField
+
+from jobgraph.db.raw import RawReader, RawRow
+from jobgraph.db.types import UTCDateTime
+from jobgraph.domain import JobStatus
+from jobgraph.graphql.compiled import values
+from jobgraph.graphql.compiled.plan import (
+    Connection,
+    ConnectionField,
+    ObjectPlan,
+    OperationPlan,
+    Result,
+    RootObject,
+    StatusCounts,
+    ToOne,
+    Typename,
+    Value,
+)
+from jobgraph.graphql.compiled.values import FallbackError
+from jobgraph.query import paging, selects
+from jobgraph.query.order import Ordering
+from jobgraph.query.paging import Entity, Page
+from jobgraph.query.spec import InvalidQueryError, Listing
+
+IDS_PER_READ = 512  # a power of two: lists are padded to one, so few shapes are compiled
+PARENTS_PER_READ = 256
+STATUSES = [status.value for status in JobStatus]
+Row = RawRow
+
+
+@dataclass
+class Run:
+    """One request: where to read, and how to turn a field's arguments into Python values."""
+
+    reader: RawReader
+    arguments: Callable[[GraphQLField, FieldNode], dict[str, Any]]
+    listing: Callable[[Connection], Listing]
+    converters: dict[Value, values.Convert] = field(default_factory=dict)
+
+    def convert(self, value: Value) -> values.Convert:
+        found = self.converters.get(value)
+        if found is None:
+            found = self.converters[value] = values.converter(value, self.reader.dialect)
+        return found
+
+    async def fetch(self, read: selects.Read) -> list[Row]:
+        return await self.reader.fetch(read)
+
+
+async def execute(plan: OperationPlan, run: Run) -> dict[str, Any]:
+    """The `data` of the response."""
+    answers = await asyncio.gather(*(_root_field(part, run) for part in plan.fields))
+    return {part.key: answer for part, answer in zip(plan.fields, answers, strict=True)}
+
+
+async def _root_field(part: Typename | Connection | RootObject, run: Run) -> Any:
+    try:
+        if isinstance(part, Typename):
+            return part.name
+        if isinstance(part, Connection):
+            return await _root_connection(part, run)
+        return await _root_object(part, run)
+    except InvalidQueryError as error:
+        raise FallbackError(str(error)) from error
+
+
+async def _root_object(part: RootObject, run: Run) -> Any:
+    arguments = run.arguments(part.definition, part.node)
+    if part.many:
+        asked = [str(key).lower() for key in arguments["ids"]]
+        if len(asked) > 100:
+            raise FallbackError("too many ids")
+    else:
+        asked = [str(arguments["id"]).lower()]
+    found: dict[str, Any] = {}
+    # A job id wins over a batch id wins over a project id, as on the reference path.
+    for objects in await asyncio.gather(*(_by_ids(plan, asked, run) for plan in part.plans)):
+        for key, value in objects.items():
+            found.setdefault(key, value)
+    answers = [found.get(key) for key in asked]
+    return answers if part.many else answers[0]
+
+
+async def _by_ids(plan: ObjectPlan, ids: Sequence[str], run: Run) -> dict[str, dict[str, Any]]:
+    """The objects with these ids, by id."""
+    unique = list(dict.fromkeys(ids))
+    if not unique:
+        return {}
+    reads = [
+        selects.rows_by_ids(plan.entity, _padded(chunk, chunk[0]), plan.columns)
+        for chunk in _chunks(unique, IDS_PER_READ)
+    ]
+    rows = [row for found in await asyncio.gather(*(run.fetch(r) for r in reads)) for row in found]
+    objects = await _objects(plan, rows, _positions(plan.columns), run)
+    return {row[0]: obj for row, obj in zip(rows, objects, strict=True)}
+
+
+async def _objects(
+    plan: ObjectPlan, rows: Sequence[Row], positions: dict[str, int], run: Run
+) -> list[dict[str, Any]]:
+    """The selection on each row, in the selection's key order."""
+    if not rows:
+        return []
+    shared: dict[str, asyncio.Task[Any]] = {}  # reads that several fields use, run once
+    pending = [
+        (index, _batched(part, rows, positions, run, shared))
+        for index, part in enumerate(plan.fields)
+        if not isinstance(part, Value | Typename)
+    ]
+    done = dict(
+        zip(
+            (index for index, _ in pending),
+            await asyncio.gather(*(job for _, job in pending)),
+            strict=True,
+        )
+    )
+    builders: list[tuple[str, Callable[[Row, int], Any]]] = []
+    for index, part in enumerate(plan.fields):
+        builders.append((part.key, _builder(part, positions, done.get(index), run)))
+    return [{key: build(row, n) for key, build in builders} for n, row in enumerate(rows)]
+
+
+def _builder(
+    part: Any, positions: dict[str, int], batch: list[Any] | None, run: Run
+) -> Callable[[Row, int], Any]:
+    if isinstance(part, Typename):
+        name = part.name
+        return lambda _row, _n: name
+    if isinstance(part, Value):
+        position, convert = positions[part.column], run.convert(part)
+        return lambda row, _n: convert(row[position])
+    assert batch is not None
+    return lambda _row, n: batch[n]
+
+
+async def _batched(
+    part: Any,
+    rows: Sequence[Row],
+    positions: dict[str, int],
+    run: Run,
+    shared: dict[str, asyncio.Task[Any]],
+) -> list[Any]:
+    """A field that needs reads of its own, answered for every row at once."""
+    if isinstance(part, ToOne):
+        keys = [row[positions[part.foreign_key]] for row in rows]
+        found = await _by_ids(part.target, [key for key in keys if key is not None], run)
+        return [None if key is None else found.get(key) for key in keys]
+    ids = [row[positions["id"]] for row in rows]
+    if isinstance(part, Connection):
+        return await _nested_connections(part, ids, run)
+    if isinstance(part, StatusCounts):
+        if "status" not in shared:
+            shared["status"] = asyncio.ensure_future(_read_status_counts(ids, run))
+        return _status_counts(part, ids, await shared["status"])
+    assert isinstance(part, Result)
+    results: dict[str, Any] = {}
+    for chunk in _chunks(list(dict.fromkeys(ids)), IDS_PER_READ):
+        for job_id, payload in await run.fetch(selects.job_results(_padded(chunk, chunk[0]))):
+            results[job_id] = values.result_json(payload)
+    return [results.get(job_id) for job_id in ids]
+
+
+async def _read_status_counts(batch_ids: list[str], run: Run) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for chunk in _chunks(list(dict.fromkeys(batch_ids)), IDS_PER_READ):
+        read = selects.job_status_counts(_padded(chunk, chunk[0]))
+        for batch_id, status, total in await run.fetch(read):
+            counts[batch_id][status] = int(total)
+    return counts
+
+
+def _status_counts(
+    part: StatusCounts, batch_ids: list[str], counts: dict[str, dict[str, int]]
+) -> list[Any]:
+    if not part.per_status:
+        return [sum(counts[batch_id].values()) for batch_id in batch_ids]
+    answers = []
+    for batch_id in batch_ids:
+        found = counts[batch_id]
+        answers.append(
+            [
+                {
+                    key: _status_part(name, status, found.get(status, 0), part.typename)
+                    for key, name in part.parts
+                }
+                for status in STATUSES
+            ]
+        )
+    return answers
+
+
+def _status_part(name: str, status: str, count: int, typename: str) -> Any:
+    return status if name == "status" else count if name == "count" else typename
+
+
+@dataclass
+class _Lists:
+    """The pages of one list field, for one parent each (a single one at the root)."""
+
+    connection: Connection
+    listing: Listing
+    ordering: Ordering
+    columns: tuple[str, ...]
+    pages: list[Page[Row] | None]  # None: no rows were selected, so none were read
+    parent_ids: list[str | None]
+
+
+def _read_columns(connection: Connection, ordering: Ordering) -> tuple[str, ...]:
+    names = dict.fromkeys(connection.columns)
+    names.update(dict.fromkeys(term.field for term in ordering.terms))
+    if connection.parent_column is not None:
+        names[connection.parent_column] = None
+    return tuple(names)
+
+
+def _reads_rows(fields: Sequence[ConnectionField]) -> bool:
+    return any(part.name not in ("totalCount", "__typename") for part in fields)
+
+
+async def _root_connection(connection: Connection, run: Run) -> dict[str, Any]:
+    listing = run.listing(connection)
+    ordering = connection.entity.ordering(listing.order)
+    keys = paging.window_keys(ordering, listing.window)
+    columns = _read_columns(connection, ordering)
+    page = None
+    if _reads_rows(connection.fields):
+        rows = await run.fetch(selects.page(connection.entity, ordering, listing, keys, columns))
+        page = paging.to_page(listing, ordering, rows)
+    lists = _Lists(connection, listing, ordering, columns, [page], [None])
+    return (await _connections(lists, run))[0]
+
+
+async def _nested_connections(connection: Connection, parent_ids: list[str], run: Run) -> list[Any]:
+    listing = run.listing(connection)
+    ordering = connection.entity.ordering(listing.order)
+    keys = paging.window_keys(ordering, listing.window)
+    columns = _read_columns(connection, ordering)
+    pages: list[Page[Row] | None] = [None] * len(parent_ids)
+    if _reads_rows(connection.fields):
+        found = await _pages_by_parent(
+            connection, listing, ordering, keys, columns, parent_ids, run
+        )
+        pages = [found[parent_id] for parent_id in parent_ids]
+    lists = _Lists(connection, listing, ordering, columns, pages, list(parent_ids))
+    return await _connections(lists, run)
+
+
+async def _pages_by_parent(
+    connection: Connection,
+    listing: Listing,
+    ordering: Ordering,
+    keys: tuple[Any, Any],
+    columns: tuple[str, ...],
+    parent_ids: list[str],
+    run: Run,
+) -> dict[str, Page[Row]]:
+    assert connection.parent_column is not None
+    unique = list(dict.fromkeys(parent_ids))
+    members: dict[str, list[Row]] = {parent_id: [] for parent_id in unique}
+    for chunk in _chunks(unique, PARENTS_PER_READ):
+        read = selects.pages_by_parent(
+            connection.entity,
+            ordering,
+            connection.parent_column,
+            _padded(chunk, ""),
+            listing,
+            keys,
+            columns,
+        )
+        for row in await run.fetch(read):
+            members[chunk[row[0]]].append(tuple(row)[1:])
+    key_positions = [columns.index(term.field) for term in ordering.terms]
+    compare = paging.key_comparator(ordering, reverse=listing.window.backward)
+
+    def compare_rows(a: Row, b: Row) -> int:
+        return compare([a[p] for p in key_positions], [b[p] for p in key_positions])
+
+    sort_key = functools.cmp_to_key(compare_rows)
+    return {
+        parent_id: paging.to_page(listing, ordering, sorted(rows, key=sort_key))
+        for parent_id, rows in members.items()
+    }
+
+
+async def _connections(lists: _Lists, run: Run) -> list[dict[str, Any]]:
+    connection = lists.connection
+    positions = _positions(lists.columns)
+    all_rows = [row for page in lists.pages if page is not None for row in page.rows]
+    node_fields = _node_plans(connection.fields)
+    objects = {id(plan): await _objects(plan, all_rows, positions, run) for plan in node_fields}
+    totals = await _totals(lists, run) if _selects(connection.fields, "totalCount") else None
+    time_of = values.time_reader(run.reader.dialect)
+    key_positions = [(positions[t.field], t.field) for t in lists.ordering.terms]
+    time_columns = {
+        name
+        for name, column in connection.entity.table.c.items()
+        if isinstance(column.type, UTCDateTime)
+    }
+
+    def cursor(row: Row) -> str:
+        key = [time_of(row[p]) if name in time_columns else row[p] for p, name in key_positions]
+        return lists.ordering.encode_key(key)
+
+    answers = []
+    offset = 0
+    for index, page in enumerate(lists.pages):
+        count = len(page.rows) if page is not None else 0
+        context = _PageContext(lists, index, page, offset, objects, cursor, totals)
+        answers.append(await _connection_value(connection.fields, context, run))
+        offset += count
+    return answers
+
+
+@dataclass
+class _PageContext:
+    lists: _Lists
+    index: int
+    page: Page[Row] | None
+    offset: int  # where this page's rows start among all pages' rows
+    objects: dict[int, list[dict[str, Any]]]
+    cursor: Callable[[Row], str]
+    totals: list[int] | None
+
+
+async def _connection_value(
+    fields: Sequence[ConnectionField], context: _PageContext, run: Run
+) -> dict[str, Any]:
+    answer: dict[str, Any] = {}
+    page = context.page
+    rows = page.rows if page is not None else []
+    for part in fields:
+        if part.name == "__typename":
+            answer[part.key] = part.typename
+        elif part.name == "totalCount":
+            assert context.totals is not None
+            answer[part.key] = context.totals[context.index]
+        elif part.name == "nodes":
+            assert part.node is not None
+            answer[part.key] = _slice(context, part.node, len(rows))
+        elif part.name == "edges":
+            answer[part.key] = _edges(part.parts, context, rows)
+        elif part.name == "pageInfo":
+            answer[part.key] = await _page_info(part.parts, context, run)
+    return answer
+
+
+def _slice(context: _PageContext, plan: ObjectPlan, count: int) -> list[dict[str, Any]]:
+    return context.objects[id(plan)][context.offset : context.offset + count]
+
+
+def _edges(
+    parts: Sequence[ConnectionField], context: _PageContext, rows: list[Row]
+) -> list[dict[str, Any]]:
+    columns: list[tuple[str, Any]] = []
+    for part in parts:
+        if part.name == "node":
+            assert part.node is not None
+            columns.append((part.key, _slice(context, part.node, len(rows))))
+        elif part.name == "cursor":
+            columns.append((part.key, [context.cursor(row) for row in rows]))
+        else:
+            columns.append((part.key, [part.typename] * len(rows)))
+    return [{key: found[n] for key, found in columns} for n in range(len(rows))]
+
+
+async def _page_info(
+    parts: Sequence[ConnectionField], context: _PageContext, run: Run
+) -> dict[str, Any]:
+    page = context.page
+    assert page is not None
+    answer: dict[str, Any] = {}
+    for part in parts:
+        if part.name == "__typename":
+            answer[part.key] = part.typename
+        elif part.name == "startCursor":
+            answer[part.key] = context.cursor(page.rows[0]) if page.rows else None
+        elif part.name == "endCursor":
+            answer[part.key] = context.cursor(page.rows[-1]) if page.rows else None
+        elif part.name == "hasNextPage":
+            known = page.has_next_page
+            answer[part.key] = (
+                known if known is not None else await _boundary(context, run, previous=False)
+            )
+        elif part.name == "hasPreviousPage":
+            known = page.has_previous_page
+            answer[part.key] = (
+                known if known is not None else await _boundary(context, run, previous=True)
+            )
+    return answer
+
+
+async def _boundary(context: _PageContext, run: Run, *, previous: bool) -> bool:
+    lists = context.lists
+    window = lists.listing.window
+    cursor = window.after if previous else window.before
+    if cursor is None:
+        return False
+    key = lists.ordering.decode_cursor(cursor, "after" if previous else "before")
+    spec: Any = lists.listing.spec
+    parent_id = lists.parent_ids[context.index]
+    if parent_id is not None:
+        column = lists.connection.parent_column
+        spec = spec.restricted_to(**{f"{column}s": (parent_id,)})
+    read = selects.boundary(lists.connection.entity, lists.ordering, spec, key, previous=previous)
+    return bool(await run.fetch(read))
+
+
+async def _totals(lists: _Lists, run: Run) -> list[int]:
+    known = [page.known_total if page is not None else None for page in lists.pages]
+    missing = [index for index, total in enumerate(known) if total is None]
+    if not missing:
+        return [total for total in known if total is not None]
+    entity, spec = lists.connection.entity, lists.listing.spec
+    if lists.connection.parent_column is None:
+        (row,) = await run.fetch(selects.count(entity, spec))
+        counted: dict[str | None, int] = {None: int(row[0])}
+    else:
+        parents = list(dict.fromkeys(lists.parent_ids[index] for index in missing))
+        counted = {}
+        for chunk in _chunks(parents, IDS_PER_READ):
+            read = selects.counts_by_parent(
+                entity, lists.connection.parent_column, _padded(chunk, chunk[0]), spec
+            )
+            counted.update((parent, int(total)) for parent, total in await run.fetch(read))
+    return [
+        total if total is not None else counted.get(lists.parent_ids[index], 0)
+        for index, total in enumerate(known)
+    ]
+
+
+def _node_plans(fields: Sequence[ConnectionField]) -> list[ObjectPlan]:
+    found = []
+    for part in fields:
+        if part.node is not None:
+            found.append(part.node)
+        found += _node_plans(part.parts)
+    return found
+
+
+def _selects(fields: Sequence[ConnectionField], name: str) -> bool:
+    return any(part.name == name for part in fields)
+
+
+def _positions(columns: Sequence[str]) -> dict[str, int]:
+    return {name: index for index, name in enumerate(columns)}
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def _padded(items: list[Any], filler: Any) -> list[Any]:
+    """The list grown to a power of two with `filler`, so a read's shape repeats often."""
+    size = 1
+    while size < len(items):
+        size *= 2
+    return items + [filler] * (size - len(items))
+
+
+__all__ = ["Entity", "FallbackError", "Run", "execute"]

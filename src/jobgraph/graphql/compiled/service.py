@@ -1,0 +1,198 @@
+"""The compiled path's entry: documents parsed, validated and checked once, plans cached.
+
+`answer` returns the response of a request it can answer, or None: then the reference
+(Strawberry) executor answers it, so errors, introspection and anything not compiled keep
+exactly the reference's wording.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLField,
+    OperationDefinitionNode,
+    VariableNode,
+    parse,
+    validate,
+    visit,
+)
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from graphql.language import Visitor
+from strawberry.types.arguments import convert_arguments
+
+from jobgraph.db.raw import RawReader
+from jobgraph.graphql.compiled.execute import Run, execute
+from jobgraph.graphql.compiled.plan import (
+    Connection,
+    NotCompiledError,
+    OperationPlan,
+    compile_operation,
+)
+from jobgraph.graphql.compiled.values import FallbackError
+from jobgraph.graphql.inputs import to_listing
+from jobgraph.graphql.limits import aliases_errors, depth_errors, nodes_error
+from jobgraph.query.spec import (
+    BatchFilterSpec,
+    FilterSpec,
+    JobFilterSpec,
+    Listing,
+    ProjectFilterSpec,
+)
+from jobgraph.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+NO_FILTER: dict[str, FilterSpec] = {
+    "job": JobFilterSpec(),
+    "batch": BatchFilterSpec(),
+    "project": ProjectFilterSpec(),
+}
+
+
+@dataclass
+class _Document:
+    """A parsed, valid document within the static limits, and its plans so far."""
+
+    document: DocumentNode
+    operations: dict[str | None, OperationDefinitionNode]
+    fragments: dict[str, FragmentDefinitionNode]
+    directive_variables: tuple[str, ...]  # variables that @include/@skip read
+    plans: dict[tuple[Any, ...], OperationPlan | None] = field(default_factory=dict)
+
+
+class _DirectiveVariables(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: dict[str, None] = {}
+
+    def enter_directive(self, node: Any, *_args: Any) -> None:
+        if node.name.value in ("include", "skip"):
+            for argument in node.arguments:
+                if isinstance(argument.value, VariableNode):
+                    self.names[argument.value.name.value] = None
+
+
+class CompiledGraphQL:
+    """Answers queries from compiled plans; None when the reference executor must answer."""
+
+    def __init__(
+        self, schema: strawberry.Schema, reader: RawReader, limits: Settings, cache_size: int = 512
+    ) -> None:
+        self._schema = schema
+        self._graphql = schema._schema
+        self.reader = reader
+        self._limits = limits
+        self._cache_size = cache_size
+        self._documents: OrderedDict[str, _Document | None] = OrderedDict()
+        self.answered = 0  # for tests: requests this path answered itself
+
+    def _document(self, query: str) -> _Document | None:
+        if query in self._documents:
+            self._documents.move_to_end(query)
+            return self._documents[query]
+        found = self._prepare(query)
+        self._documents[query] = found
+        if len(self._documents) > self._cache_size:
+            self._documents.popitem(last=False)
+        return found
+
+    def _prepare(self, query: str) -> _Document | None:
+        try:
+            document = parse(query, max_tokens=self._limits.max_query_tokens)
+        except GraphQLError:
+            return None
+        if validate(self._graphql, document):
+            return None
+        limits = self._limits
+        if depth_errors(document, limits.max_query_depth) or aliases_errors(
+            document, limits.max_aliases
+        ):
+            return None
+        operations: dict[str | None, OperationDefinitionNode] = {}
+        fragments: dict[str, FragmentDefinitionNode] = {}
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                operations[definition.name.value if definition.name else None] = definition
+            elif isinstance(definition, FragmentDefinitionNode):
+                fragments[definition.name.value] = definition
+        finder = _DirectiveVariables()
+        visit(document, finder)
+        return _Document(document, operations, fragments, tuple(finder.names))
+
+    async def answer(
+        self, query: str, variables: Mapping[str, Any] | None, operation_name: str | None
+    ) -> dict[str, Any] | None:
+        """The response to a query, or None to let the reference executor answer it."""
+        document = self._document(query)
+        if document is None:
+            return None
+        if operation_name is None and len(document.operations) == 1:
+            operation = next(iter(document.operations.values()))
+        else:
+            found = document.operations.get(operation_name)
+            if found is None:
+                return None
+            operation = found
+        coerced = get_variable_values(
+            self._graphql, operation.variable_definitions or (), dict(variables or {})
+        )
+        if isinstance(coerced, list):
+            return None
+        # The reference counts page sizes from the raw variables; so does this path, to agree.
+        if nodes_error(document.document, operation, variables or {}, self._limits.max_query_nodes):
+            return None
+        plan = self._plan(document, operation, coerced.coerced)
+        if plan is None:
+            return None
+        try:
+            data = await execute(plan, self._run(coerced))
+        except FallbackError:
+            return None
+        except Exception:  # the reference executor answers, logs and masks it as it does
+            logger.debug("compiled path fell back", exc_info=True)
+            return None
+        self.answered += 1
+        return {"data": data}
+
+    def _plan(
+        self, document: _Document, operation: OperationDefinitionNode, coerced: dict[str, Any]
+    ) -> OperationPlan | None:
+        name = operation.name.value if operation.name else None
+        key = (name, *(bool(coerced.get(v)) for v in document.directive_variables))
+        if key not in document.plans:
+            try:
+                plan: OperationPlan | None = compile_operation(
+                    self._graphql, operation, document.fragments, coerced
+                )
+            except NotCompiledError as error:
+                logger.debug("not compiled: %s", error)
+                plan = None
+            document.plans[key] = plan
+        return document.plans[key]
+
+    def _run(self, variables: VariableValues) -> Run:
+        converter = self._schema.schema_converter
+        config = self._schema.config
+
+        def arguments(definition: GraphQLField, node: FieldNode) -> dict[str, Any]:
+            raw = get_argument_values(definition, node, variables)
+            strawberry_field = definition.extensions["strawberry-definition"]
+            return convert_arguments(
+                raw, strawberry_field.arguments, converter.scalar_registry, config
+            )
+
+        def listing(connection: Connection) -> Listing:
+            empty = NO_FILTER[connection.entity.table.name]
+            return to_listing(empty, **arguments(connection.definition, connection.node))
+
+        return Run(self.reader, arguments, listing)

@@ -1,0 +1,76 @@
+"""How a driver's value becomes the JSON value the Strawberry executor would have written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from jobgraph.graphql.compiled.plan import Value
+
+INT32 = range(-(2**31), 2**31)
+
+
+class FallbackError(Exception):
+    """This request's answer needs the reference executor (an error, an odd stored value)."""
+
+
+Convert = Callable[[Any], Any]
+
+
+def _sqlite_time(value: Any) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def time_reader(dialect: str) -> Convert:
+    """A time as the driver returns it, as the aware UTC datetime the models hold."""
+    return _sqlite_time if dialect == "sqlite" else _same
+
+
+def _json(value: Any) -> Any:
+    # Stored JSON text goes into the response as it is; SQLite hands back bare numbers.
+    return orjson.Fragment(value) if isinstance(value, str) else value
+
+
+def _int(value: Any) -> Any:
+    if value is not None and value not in INT32:
+        raise FallbackError("an Int outside 32 bits")
+    return value
+
+
+def _bool(value: Any) -> Any:
+    return None if value is None else bool(value)
+
+
+def converter(value: Value, dialect: str) -> Convert:
+    """The conversion for one selected column on this database."""
+    if value.kind == "time":
+        read = time_reader(dialect)
+        return lambda raw: None if raw is None else read(raw).isoformat()
+    if value.kind == "json":
+        return _json
+    if value.kind == "int":
+        return _int
+    if value.kind == "bool":
+        return _bool
+    if value.kind == "enum":
+        allowed = value.allowed
+
+        def enum(raw: Any) -> Any:
+            if raw is not None and raw not in allowed:
+                raise FallbackError("a value outside the enum")
+            return raw
+
+        return enum
+    return _same
+
+
+def result_json(value: Any) -> Any:
+    """A stored result payload."""
+    return _json(value)

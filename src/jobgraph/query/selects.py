@@ -1,0 +1,194 @@
+"""Reads of chosen columns, built once per shape: the compiled GraphQL path runs these.
+
+Each function returns a `Read`: the shape of the request, its values, and how to build the
+statement from a template (see shapes.py). The statements are the ones paging.py builds for
+the reference path, over the columns a client selected instead of every column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Column, Select, false, func, literal, select, union_all
+from sqlalchemy.sql.expression import Executable
+
+from jobgraph.db import models
+from jobgraph.query import shapes
+from jobgraph.query.order import Ordering
+from jobgraph.query.paging import Entity, window_statement
+from jobgraph.query.spec import FilterSpec, Listing
+
+MEMBER = "_member"
+
+
+@dataclass(frozen=True)
+class Read:
+    """A statement to run: `build(dialect)` makes it from a template, once per shape."""
+
+    shape: Hashable
+    values: list[Any]
+    build: Callable[[str], Executable]
+
+
+def _read(kind: str, fixed: Hashable, variable: Any, build: Callable[[Any, str], Any]) -> Read:
+    """A Read whose `variable` part is split into shape and values; `fixed` is structure."""
+    shape, values = shapes.split(variable)
+    return Read(
+        (kind, fixed, shape), values, lambda dialect: build(shapes.template(variable), dialect)
+    )
+
+
+def _columns(entity: Entity[Any], names: Sequence[str]) -> list[Column[Any]]:
+    return [entity.table.c[name] for name in names]
+
+
+def page(
+    entity: Entity[Any],
+    ordering: Ordering,
+    listing: Listing,
+    keys: tuple[tuple[Any, ...] | None, tuple[Any, ...] | None],
+    columns: tuple[str, ...],
+) -> Read:
+    """The listing's window (and one row more), of `columns`, in the ordering."""
+
+    def build(variable: Any, _dialect: str) -> Select[Any]:
+        spec, (after, before) = variable
+        return window_statement(
+            entity,
+            ordering,
+            _with_spec(listing, spec),
+            after,
+            before,
+            columns=_columns(entity, columns),
+        )
+
+    fixed = (entity.table.name, ordering.signature, _window_shape(listing), columns)
+    return _read("page", fixed, (listing.spec, keys), build)
+
+
+def pages_by_parent(
+    entity: Entity[Any],
+    ordering: Ordering,
+    parent: str,
+    parent_ids: Sequence[str],
+    listing: Listing,
+    keys: tuple[tuple[Any, ...] | None, tuple[Any, ...] | None],
+    columns: tuple[str, ...],
+) -> Read:
+    """The same window within each parent, as one UNION ALL; rows carry their member index
+    first, then `columns` (which must include the parent column)."""
+    parent_column = entity.table.c[parent]
+
+    def build(variable: Any, _dialect: str) -> Executable:
+        spec, ids, (after, before) = variable
+        scoped = _with_spec(listing, spec)
+        members = [
+            select(
+                literal(index).label(MEMBER),
+                window_statement(
+                    entity,
+                    ordering,
+                    scoped,
+                    after,
+                    before,
+                    extra=parent_column == parent_id,
+                    columns=_columns(entity, columns),
+                ).subquery(),
+            )
+            for index, parent_id in enumerate(ids)
+        ]
+        return members[0] if len(members) == 1 else union_all(*members)
+
+    fixed = (entity.table.name, ordering.signature, _window_shape(listing), parent, columns)
+    return _read("pages", fixed, (listing.spec, tuple(parent_ids), keys), build)
+
+
+def count(entity: Entity[Any], spec: FilterSpec) -> Read:
+    """How many rows match; unfiltered jobs on PostgreSQL read the kept total."""
+
+    def build(template: Any, dialect: str) -> Select[Any]:
+        conditions = entity.conditions(template)
+        if not conditions and entity.kept_total is not None and dialect == "postgresql":
+            return select(entity.kept_total.c.total)
+        return select(func.count()).select_from(entity.table).where(*conditions)
+
+    return _read("count", entity.table.name, spec, build)
+
+
+def counts_by_parent(
+    entity: Entity[Any], parent: str, parent_ids: Sequence[str], spec: FilterSpec
+) -> Read:
+    """(parent id, count) for each parent with matching rows."""
+    column = entity.table.c[parent]
+
+    def build(variable: Any, _dialect: str) -> Select[Any]:
+        template, ids = variable
+        return (
+            select(column, func.count())
+            .where(*entity.conditions(template), column.in_(ids))
+            .group_by(column)
+        )
+
+    return _read("counts", (entity.table.name, parent), (spec, tuple(parent_ids)), build)
+
+
+def rows_by_ids(entity: Entity[Any], ids: Sequence[str], columns: tuple[str, ...]) -> Read:
+    """The rows with these ids (unknown ids left out), of `columns`."""
+
+    def build(template: Any, _dialect: str) -> Select[Any]:
+        return select(*_columns(entity, columns)).where(entity.table.c.id.in_(template))
+
+    return _read("ids", (entity.table.name, columns), tuple(ids), build)
+
+
+def boundary(
+    entity: Entity[Any],
+    ordering: Ordering,
+    spec: FilterSpec,
+    key: tuple[Any, ...],
+    *,
+    previous: bool,
+) -> Read:
+    """Whether a matching row lies at or before `key` (previous) or at or after it."""
+
+    def build(variable: Any, _dialect: str) -> Select[Any]:
+        template, position = variable
+        beyond = ordering.at_or_before(position) if previous else ordering.at_or_after(position)
+        return select(entity.table.c.id).where(*entity.conditions(template), beyond).limit(1)
+
+    return _read("boundary", (entity.table.name, ordering.signature, previous), (spec, key), build)
+
+
+def job_status_counts(batch_ids: Sequence[str]) -> Read:
+    """(batch id, status, count) for each status that the batches' jobs are in."""
+    job = models.job_table.c
+
+    def build(template: Any, _dialect: str) -> Select[Any]:
+        return (
+            select(job.batch_id, job.status, func.count())
+            .where(job.batch_id.in_(template) if template else false())
+            .group_by(job.batch_id, job.status)
+        )
+
+    return _read("status_counts", None, tuple(batch_ids), build)
+
+
+def job_results(job_ids: Sequence[str]) -> Read:
+    """(job id, result) for each of these jobs that has a stored result."""
+    table = models.job_result_table.c
+
+    def build(template: Any, _dialect: str) -> Select[Any]:
+        return select(table.job_id, table.result).where(table.job_id.in_(template))
+
+    return _read("results", None, tuple(job_ids), build)
+
+
+def _with_spec(listing: Listing, spec: Any) -> Listing:
+    return Listing(spec, listing.order, listing.window)
+
+
+def _window_shape(listing: Listing) -> Hashable:
+    window = listing.window
+    return (window.size, window.backward)

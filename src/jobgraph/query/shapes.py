@@ -1,0 +1,80 @@
+"""A request's shape (its structure, every value taken out) and its values, in one walk.
+
+Building and compiling a SQL statement costs milliseconds; binding values costs microseconds.
+So a statement is built once per shape, from a template: the same spec with a bound parameter
+where each value was. Two requests that differ only in values share that statement.
+
+What changes the SQL is part of the shape: which fields are set (None is structure), how many
+values a list holds (an empty list matches nothing), booleans (`errors: false` is `= 0`).
+Strings, numbers and times are values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Hashable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BindParameter, bindparam
+
+from jobgraph.db.raw import VALUE_PREFIX
+from jobgraph.db.types import UTCDateTime
+
+Shape = Hashable
+
+
+def parameter_name(index: int) -> str:
+    """The name of the bound parameter that holds the request's `index`-th value."""
+    return f"{VALUE_PREFIX}{index}"
+
+
+def split(item: Any) -> tuple[Shape, list[Any]]:
+    """The shape of a spec, key, window or a tuple of them, and its values in walk order."""
+    values: list[Any] = []
+    return _shape(item, values), values
+
+
+def template(item: Any) -> Any:
+    """The item with each value replaced by the bound parameter that `split` numbers it by."""
+    return _template(item, [0])
+
+
+def _is_value(item: Any) -> bool:
+    return isinstance(item, str | int | float | datetime) and not isinstance(item, bool)
+
+
+def _shape(item: Any, values: list[Any]) -> Shape:
+    if item is None or isinstance(item, bool):
+        return item
+    if _is_value(item):
+        values.append(item)
+        return "?"
+    if isinstance(item, tuple | list):
+        return tuple(_shape(part, values) for part in item)
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        return (
+            type(item).__name__,
+            tuple(_shape(getattr(item, f.name), values) for f in dataclasses.fields(item)),
+        )
+    raise TypeError(f"cannot take the shape of {type(item).__name__}")
+
+
+def _template(item: Any, counter: list[int]) -> Any:
+    if item is None or isinstance(item, bool):
+        return item
+    if _is_value(item):
+        # Times are typed here: a template's parameter may be compared in several places,
+        # and each must store the instant as the UTC column type does.
+        kind = UTCDateTime() if isinstance(item, datetime) else None
+        parameter: BindParameter[Any] = bindparam(parameter_name(counter[0]), type_=kind)
+        counter[0] += 1
+        return parameter
+    if isinstance(item, tuple | list):
+        return tuple(_template(part, counter) for part in item)
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        copy = object.__new__(type(item))  # no __init__: a template holds parameters
+        for f in dataclasses.fields(item):
+            object.__setattr__(copy, f.name, _template(getattr(item, f.name), counter))
+        return copy
+    raise TypeError(f"cannot make a template of {type(item).__name__}")
