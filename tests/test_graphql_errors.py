@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 
 from jobgraph.db.engine import Database, make_database, make_engine
+from jobgraph.db.raw import make_reader
 from tests.dataset import build_dataset, load_dataset
 from tests.graphql_client import graphql_error, run_graphql
 
@@ -145,7 +146,9 @@ async def test_unusual_id_prefixes_match_nothing_without_error(
 
 
 async def test_an_outage_is_masked_and_never_a_500(app: FastAPI, client: AsyncClient) -> None:
-    app.state.db = make_database(make_engine("postgresql+asyncpg://nobody@127.0.0.1:9/none"))
+    unreachable = "postgresql+asyncpg://nobody@127.0.0.1:9/none"
+    app.state.db = make_database(make_engine(unreachable))
+    app.state.compiled_graphql.reader = make_reader(unreachable, 1)
     response = await client.post("/graphql", json={"query": "{ jobs(first: 1) { totalCount } }"})
     assert response.status_code == 200
     assert [error["message"] for error in response.json()["errors"]] == ["Unexpected error."]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Column, ColumnElement, Table, and_, false, or_, tuple_
 from sqlalchemy.sql.elements import UnaryExpression
 
@@ -63,7 +65,7 @@ class Ordering:
             clauses.append(clause)
         return clauses
 
-    @property
+    @functools.cached_property
     def signature(self) -> str:
         keys = ",".join(f"{term.field}:{term.direction.value}" for term in self.terms)
         return f"{self.table.name}|{keys}"
@@ -108,8 +110,10 @@ class Ordering:
     def encode_key(self, key: Sequence[Any]) -> str:
         """The cursor of the row whose sort key (one value per term) this is."""
         values = [_encode_value(value) for value in key]
-        raw = json.dumps([self.signature, values], separators=(",", ":"))
-        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+        raw = orjson.dumps([self.signature, values])
+        if not raw.isascii():  # json.dumps escapes non-ASCII text; cursors keep that form
+            raw = json.dumps([self.signature, values], separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
     def decode_cursor(self, cursor: str, argument: str) -> tuple[Any, ...]:
         try:

@@ -32,6 +32,7 @@ from jobgraph.graphql.compiled.plan import (
     Typename,
     Value,
 )
+from jobgraph.graphql.compiled.rows import row_builder
 from jobgraph.graphql.compiled.values import FallbackError
 from jobgraph.query import paging, selects
 from jobgraph.query.order import Ordering
@@ -130,23 +131,9 @@ async def _objects(
             strict=True,
         )
     )
-    builders: list[tuple[str, Callable[[Row, int], Any]]] = []
-    for index, part in enumerate(plan.fields):
-        builders.append((part.key, _builder(part, positions, done.get(index), run)))
-    return [{key: build(row, n) for key, build in builders} for n, row in enumerate(rows)]
-
-
-def _builder(
-    part: Any, positions: dict[str, int], batch: list[Any] | None, run: Run
-) -> Callable[[Row, int], Any]:
-    if isinstance(part, Typename):
-        name = part.name
-        return lambda _row, _n: name
-    if isinstance(part, Value):
-        position, convert = positions[part.column], run.convert(part)
-        return lambda row, _n: convert(row[position])
-    assert batch is not None
-    return lambda _row, n: batch[n]
+    batches = [done.get(index) for index in range(len(plan.fields))]
+    build = row_builder(plan, positions, run.reader.dialect)
+    return [build(row, n, batches) for n, row in enumerate(rows)]
 
 
 async def _batched(

@@ -129,7 +129,7 @@ class Result:
 Field = Value | Typename | ToOne | Connection | StatusCounts | Result
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: plans are cached by it
 class ObjectPlan:
     typename: str
     entity: Entity[Any]

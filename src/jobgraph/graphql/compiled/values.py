@@ -24,13 +24,13 @@ def _sqlite_time(value: Any) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
-def _same(value: Any) -> Any:
+def same(value: Any) -> Any:
     return value
 
 
 def time_reader(dialect: str) -> Convert:
     """A time as the driver returns it, as the aware UTC datetime the models hold."""
-    return _sqlite_time if dialect == "sqlite" else _same
+    return _sqlite_time if dialect == "sqlite" else same
 
 
 def _json(value: Any) -> Any:
@@ -68,7 +68,7 @@ def converter(value: Value, dialect: str) -> Convert:
             return raw
 
         return enum
-    return _same
+    return same
 
 
 def result_json(value: Any) -> Any:
