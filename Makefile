@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run install migrate seed serve test test-postgres lint fmt typecheck schema check bench clean
+.PHONY: run install migrate seed serve test test-postgres lint fmt typecheck schema check clean
+.PHONY: bench bench-data bench-load bench-filters bench-peer bench-import bench-queries
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,8 +49,30 @@ schema: $(STAMP)
 
 check: lint typecheck test
 
-bench: $(STAMP)
+# Benchmarks (benchmarks/README.md). Data: the shared harness's 1M-job file (../shared/bench),
+# imported once into SQLite and its private PostgreSQL (port 55432), all under DATA_DIR (<tmp>/peer-bench).
+# Knobs (env or make VAR=...): JOBS DURATION WARMUP CONC QUERIES DATABASES DEEP OUT QUIET_PCT
+# QUIET_WAIT TRIES OTHER_MAX DATA_DIR PEER_BENCH PGPORT.
+bench: bench-data
+	export OUT=$$($(BIN)/python -m benchmarks.dataset --run-folder); \
+	$(BIN)/python -m benchmarks.load --skip-data && $(BIN)/python -m benchmarks.filters --skip-data
+
+bench-data: $(STAMP)
+	$(BIN)/python -m benchmarks.dataset
+
+bench-load: $(STAMP)
+	$(BIN)/python -m benchmarks.load
+
+bench-filters: $(STAMP)
+	$(BIN)/python -m benchmarks.filters
+
+bench-peer: $(STAMP)
+	$(BIN)/python -m benchmarks.peer postgraphile jobgraph
+
+bench-import: $(STAMP)
 	$(BIN)/python -m benchmarks.import_seed
+
+bench-queries: $(STAMP)
 	$(BIN)/python -m benchmarks.queries
 
 clean:
