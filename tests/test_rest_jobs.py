@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient, Response
 
 from jobgraph.db.engine import Database, make_database, make_engine
+from jobgraph.db.raw import make_reader
 from jobgraph.domain import JobOrderField
 from tests.dataset import T0, Dataset, build_dataset, load_dataset
 from tests.reference import iso, rest_filter, select
@@ -355,7 +356,9 @@ async def test_jobs_id_filter_accepts_any_case(client: AsyncClient, data: Datase
 async def test_jobs_answer_503_in_an_error_envelope_when_the_database_is_gone(
     app: FastAPI, client: AsyncClient
 ) -> None:
-    app.state.db = make_database(make_engine("postgresql+asyncpg://nobody@127.0.0.1:9/none"))
+    unreachable = "postgresql+asyncpg://nobody@127.0.0.1:9/none"
+    app.state.db = make_database(make_engine(unreachable))
+    app.state.reader = make_reader(unreachable, 1)
     for path in ("/api/v2/jobs", f"/api/v2/jobs/{UNKNOWN_ID}"):
         response = await client.get(path)
         assert response.status_code == 503

@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             await db.ensure_migrated()
             app.state.db = db
+            app.state.reader = reader
             if settings.compiled_graphql:
                 app.state.compiled_graphql = CompiledGraphQL(
                     schema, reader, settings, settings.document_cache_size

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, cast
 from urllib.parse import quote
@@ -28,6 +29,13 @@ VALUE_PREFIX = "v"  # bound parameters named v0, v1, ... take the read's values 
 COMPILED_STATEMENTS = 4096
 
 RawRow = Sequence[Any]
+
+
+class ReadFailedError(RuntimeError):
+    """The database did not answer a read (unreachable, gone away, or refused it)."""
+
+
+DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, sqlite3.Error, OSError)
 
 
 class Statement(Protocol):
@@ -97,11 +105,34 @@ class RawReader:
                 self._compiled.popitem(last=False)
         else:
             self._compiled.move_to_end(statement.shape)
-        for listener in self.listeners:
-            listener(compiled.sql)
         return compiled.sql, compiled.arguments(statement.values)
 
+    def _sent(self, sql: str) -> None:
+        for listener in self.listeners:
+            listener(sql)
+
     async def fetch(self, statement: Statement) -> list[RawRow]:
+        """The statement's rows; ReadFailedError when the database does not answer."""
+        try:
+            return await self._fetch(statement)
+        except DRIVER_ERRORS as error:
+            raise ReadFailedError(str(error)) from error
+
+    async def fetch_with_count(
+        self, page: Statement, count: Statement, needs_count: Callable[[list[RawRow]], bool]
+    ) -> tuple[list[RawRow], int | None]:
+        """A page and, when `needs_count(rows)`, the count, both read in one snapshot."""
+        try:
+            return await self._fetch_with_count(page, count, needs_count)
+        except DRIVER_ERRORS as error:
+            raise ReadFailedError(str(error)) from error
+
+    async def _fetch(self, statement: Statement) -> list[RawRow]:
+        raise NotImplementedError
+
+    async def _fetch_with_count(
+        self, page: Statement, count: Statement, needs_count: Callable[[list[RawRow]], bool]
+    ) -> tuple[list[RawRow], int | None]:
         raise NotImplementedError
 
     async def close(self) -> None:
@@ -133,12 +164,30 @@ class PostgresReader(RawReader):
                     )
         return self._pool
 
-    async def fetch(self, statement: Statement) -> list[RawRow]:
+    async def _fetch(self, statement: Statement) -> list[RawRow]:
         sql, arguments = self._prepare(statement)
         pool = await self._get_pool()
+        self._sent(sql)
         async with pool.acquire() as connection:
             rows: list[RawRow] = await connection.fetch(sql, *arguments)
         return rows
+
+    async def _fetch_with_count(
+        self, page: Statement, count: Statement, needs_count: Callable[[list[RawRow]], bool]
+    ) -> tuple[list[RawRow], int | None]:
+        page_sql, page_arguments = self._prepare(page)
+        pool = await self._get_pool()
+        async with (
+            pool.acquire() as connection,
+            connection.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            self._sent(page_sql)
+            rows: list[RawRow] = await connection.fetch(page_sql, *page_arguments)
+            if not needs_count(rows):
+                return rows, None
+            count_sql, count_arguments = self._prepare(count)
+            self._sent(count_sql)
+            return rows, int(await connection.fetchval(count_sql, *count_arguments))
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -164,17 +213,52 @@ class SQLiteReader(RawReader):
         return connection
 
     def _run(self, sql: str, arguments: list[Any]) -> list[RawRow]:
+        self._sent(sql)
         return self._connection().execute(sql, arguments).fetchall()
 
-    async def fetch(self, statement: Statement) -> list[RawRow]:
+    async def _fetch(self, statement: Statement) -> list[RawRow]:
         sql, arguments = self._prepare(statement)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._run, sql, arguments)
+
+    async def _fetch_with_count(
+        self, page: Statement, count: Statement, needs_count: Callable[[list[RawRow]], bool]
+    ) -> tuple[list[RawRow], int | None]:
+        page_read, count_read = self._prepare(page), self._prepare(count)
+
+        def run() -> tuple[list[RawRow], int | None]:
+            connection = self._connection()
+            connection.execute("BEGIN")  # one snapshot for both reads
+            try:
+                self._sent(page_read[0])
+                rows = connection.execute(*page_read).fetchall()
+                if not needs_count(rows):
+                    return rows, None
+                self._sent(count_read[0])
+                return rows, int(connection.execute(*count_read).fetchone()[0])
+            finally:
+                connection.execute("COMMIT")
+
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, run)
 
     async def close(self) -> None:
         self._executor.shutdown(wait=True)
         for connection in self._connections:
             connection.close()
+
+
+def _sqlite_time(value: Any) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def time_reader(dialect: str) -> Callable[[Any], Any]:
+    """A time column's driver value as the aware UTC datetime the models hold."""
+    return _sqlite_time if dialect == "sqlite" else _same
 
 
 def make_reader(url: str, pool_size: int) -> RawReader:

@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, ColumnElement, Table, and_, false, or_, tuple_
-from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy import Column, ColumnElement, Table, and_, false, literal, or_, tuple_
+from sqlalchemy.sql.elements import ClauseElement, UnaryExpression
 
 from jobgraph.db.types import UTCDateTime
 from jobgraph.domain import OrderDirection
@@ -92,7 +92,11 @@ class Ordering:
         same_direction = len({term.direction for term in self.terms}) == 1
         if same_direction and not any(column.nullable for column in columns):
             upward = (self.terms[0].direction == ASC) == forward
-            left, right = tuple_(*columns), tuple(key)
+            # Each value bound with its column's type, whether a value or a template's parameter.
+            right = tuple_(
+                *(_bound(column, value) for column, value in zip(columns, key, strict=True))
+            )
+            left = tuple_(*columns)
             comparison: ColumnElement[bool] = left > right if upward else left < right
             return comparison
         branches: list[ColumnElement[bool]] = []
@@ -132,6 +136,10 @@ class Ordering:
             _decode_value(column, value, argument)
             for column, value in zip(self.columns(), values, strict=True)
         )
+
+
+def _bound(column: Column[Any], value: Any) -> ColumnElement[Any]:
+    return value if isinstance(value, ColumnElement) else literal(value, column.type)
 
 
 def _strictly_beyond(

@@ -33,6 +33,8 @@ from jobgraph.query.spec import FilterSpec, Listing, OffsetRequest, OrderTerm, P
 Row = TypeVar("Row", bound=SQLModel)
 Item = TypeVar("Item")
 
+MAX_LIMIT = 2**63 - 1  # LIMIT and OFFSET are 64-bit on both databases
+
 # One UNION ALL statement pages at most this many parents (SQLite allows 500 members).
 MAX_PARENTS_PER_STATEMENT = 400
 
@@ -123,12 +125,12 @@ def window_statement(
     if extra is not None:
         base = base.where(extra)
     window = listing.window
-    return _ordered(
+    return ordered(
         base, ordering, reverse=window.backward, limit=window.size + 1, after=after, before=before
     )
 
 
-def _ordered(
+def ordered(
     base: Select[Any],
     ordering: Ordering,
     *,
@@ -137,12 +139,18 @@ def _ordered(
     offset: int = 0,
     after: Sequence[Any] | None = None,
     before: Sequence[Any] | None = None,
+    reach: Any = None,
 ) -> Select[Any]:
     """`base` in the ordering (reversed if asked), past the keyset bounds, one window of it.
+
+    `reach` is limit + offset, capped where a database's 64-bit LIMIT ends; templates pass
+    it as a parameter of its own.
 
     An order by one nullable column is read as two index-friendly parts, the rows with a
     value and then the rows without, so an index on (column, id) serves both directions.
     """
+    if reach is None:
+        reach = min(limit + offset, MAX_LIMIT)
     lead = ordering.nullable_lead()
     if lead is None:
         statement = base
@@ -164,7 +172,7 @@ def _ordered(
     if reverse:
         parts.reverse()  # going backward, the rows without a value come first
     members = [
-        select(literal(rank).label("part"), *part.limit(limit + offset).subquery().c)
+        select(literal(rank).label("part"), *part.limit(reach).subquery().c)
         for rank, part in enumerate(parts)
     ]
     union = union_all(*members).subquery()
@@ -279,7 +287,7 @@ async def offset_page(
     """`limit` rows from `offset` in the complete order (REST pagination)."""
     ordering = entity.ordering(order)
     base = select(entity.table).where(*entity.conditions(spec))
-    statement = _ordered(base, ordering, reverse=False, limit=request.limit, offset=request.offset)
+    statement = ordered(base, ordering, reverse=False, limit=request.limit, offset=request.offset)
     return await entity.fetch(conn, statement)
 
 

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from jobgraph.db import models
 from jobgraph.db.engine import Database
+from jobgraph.db.raw import RawReader, RawRow
 from jobgraph.domain import OrderDirection
-from jobgraph.query import paging
+from jobgraph.query import paging, selects
 from jobgraph.query.paging import Entity, Page, Row
 from jobgraph.query.spec import (
     FilterSpec,
@@ -123,6 +124,26 @@ async def list_jobs(
         ends_list = len(jobs) < request.limit and (jobs or request.offset == 0)
         total = request.offset + len(jobs) if ends_list else await paging.count(conn, JOBS, spec)
     return OffsetPage(jobs, total)
+
+
+async def list_job_rows(
+    reader: RawReader,
+    spec: JobFilterSpec,
+    order: Sequence[OrderTerm],
+    request: OffsetRequest,
+    columns: tuple[str, ...],
+) -> tuple[list[RawRow], int]:
+    """list_jobs over chosen columns, as the driver returns them: the REST list's fast read.
+
+    The same statements and the same rule for when to count, in one snapshot."""
+    ordering = JOBS.ordering(order)
+
+    def needs_count(rows: list[RawRow]) -> bool:
+        return not (len(rows) < request.limit and (rows or request.offset == 0))
+
+    page = selects.offset_page(JOBS, ordering, spec, request, columns)
+    rows, counted = await reader.fetch_with_count(page, selects.count(JOBS, spec), needs_count)
+    return rows, request.offset + len(rows) if counted is None else counted
 
 
 async def get_job(db: Database, job_id: str) -> models.Job | None:

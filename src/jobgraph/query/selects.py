@@ -17,8 +17,8 @@ from sqlalchemy.sql.expression import Executable
 from jobgraph.db import models
 from jobgraph.query import shapes
 from jobgraph.query.order import Ordering
-from jobgraph.query.paging import Entity, window_statement
-from jobgraph.query.spec import FilterSpec, Listing
+from jobgraph.query.paging import MAX_LIMIT, Entity, ordered, window_statement
+from jobgraph.query.spec import FilterSpec, Listing, OffsetRequest
 
 MEMBER = "_member"
 
@@ -103,6 +103,41 @@ def pages_by_parent(
 
     fixed = (entity.table.name, ordering.signature, _window_shape(listing), parent, columns)
     return _read("pages", fixed, (listing.spec, tuple(parent_ids), keys), build)
+
+
+@dataclass(frozen=True)
+class _Slice:
+    """An offset window's values: reach is limit + offset, capped at a 64-bit LIMIT."""
+
+    limit: int
+    offset: int
+    reach: int
+
+
+def offset_page(
+    entity: Entity[Any],
+    ordering: Ordering,
+    spec: FilterSpec,
+    request: OffsetRequest,
+    columns: tuple[str, ...],
+) -> Read:
+    """`request.limit` rows from `request.offset` in the ordering (REST pagination)."""
+    reach = min(request.limit + request.offset, MAX_LIMIT)
+
+    def build(variable: Any, _dialect: str) -> Select[Any]:
+        template, window = variable
+        base = select(*_columns(entity, columns)).where(*entity.conditions(template))
+        return ordered(
+            base,
+            ordering,
+            reverse=False,
+            limit=window.limit,
+            offset=window.offset,
+            reach=window.reach,
+        )
+
+    fixed = (entity.table.name, ordering.signature, columns)
+    return _read("offset", fixed, (spec, _Slice(request.limit, request.offset, reach)), build)
 
 
 def count(entity: Entity[Any], spec: FilterSpec) -> Read:

@@ -13,6 +13,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import SQLAlchemyError
 
 from jobgraph.db.engine import Database
+from jobgraph.db.raw import RawReader, ReadFailedError
 from jobgraph.query import reads
 from jobgraph.query.spec import InvalidQueryError
 from jobgraph.rest.jsend import (
@@ -31,7 +32,7 @@ from jobgraph.rest.params import (
     parse_job_query,
     read_job_id,
 )
-from jobgraph.rest.serialize import JobObject, job_object
+from jobgraph.rest.serialize import JOB_FIELDS, JobObject, job_object, job_rows
 from jobgraph.results import DatabaseResultStore, ResultStore
 from jobgraph.settings import Settings
 
@@ -62,7 +63,7 @@ class RestRoute(APIRoute):
                 return failure(RestError(403, message, {"reason": str(error)}))
             except RestError as error:
                 return failure(error)
-            except (SQLAlchemyError, OSError):
+            except (SQLAlchemyError, OSError, ReadFailedError):
                 logger.exception("database failure on %s", request.url.path)
                 return failure(RestError(503, "The database did not answer; try again."))
 
@@ -73,6 +74,12 @@ def database(request: Request) -> Database:
     """The Database handle the app's lifespan opened."""
     db: Database = request.app.state.db
     return db
+
+
+def reader(request: Request) -> RawReader:
+    """The driver-level reader the app's lifespan opened, for the hot list route."""
+    found: RawReader = request.app.state.reader
+    return found
 
 
 def result_store(request: Request) -> ResultStore:
@@ -107,10 +114,13 @@ def jobs_router(settings: Settings) -> APIRouter:
     )
     async def list_jobs(request: Request) -> JSONResponse:
         query = parse_job_query(request.query_params.multi_items())
-        page = await reads.list_jobs(database(request), query.spec, query.order, query.window)
+        read = reader(request)
+        rows, total = await reads.list_job_rows(
+            read, query.spec, query.order, query.window, JOB_FIELDS
+        )
         start = query.window.offset
-        pagination = Pagination(total=page.total, start=start, end=start + len(page.jobs))
-        return success([job_object(job) for job in page.jobs], pagination=pagination)
+        pagination = Pagination(total=total, start=start, end=start + len(rows))
+        return success(job_rows(rows, read.dialect), pagination=pagination)
 
     @router.get(
         "/api/v2/jobs/{id}",

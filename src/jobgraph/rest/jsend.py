@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, Literal, TypeVar
 
+import orjson
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -52,6 +53,13 @@ class Fail(BaseModel):
     data: dict[str, str]
 
 
+class OrjsonResponse(JSONResponse):
+    """JSON written by orjson: faster, and it writes stored JSON text (Fragment) as it is."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
 def success(data: Any, *, pagination: Pagination | None = None) -> JSONResponse:
     """200 with `data` in a success envelope (and the pagination object when given)."""
     body: dict[str, Any] = {"status": "success", "message": "OK.", "code": 200, "data": data}
@@ -62,7 +70,7 @@ def success(data: Any, *, pagination: Pagination | None = None) -> JSONResponse:
             "Content-Range": content_range(pagination),
             "Access-Control-Expose-Headers": "Content-Range",
         }
-    return JSONResponse(body, headers=headers)
+    return OrjsonResponse(body, headers=headers)
 
 
 def failure(error: RestError) -> JSONResponse:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, Field
 
 from jobgraph.db import models
+from jobgraph.db.raw import time_reader
 
 
 class JobObject(BaseModel):
@@ -34,6 +37,27 @@ class JobObject(BaseModel):
 
 
 JOB_FIELDS: tuple[str, ...] = tuple(JobObject.model_fields)
+TIME_FIELDS = frozenset({"created_at", "updated_at", "start_timestamp", "end_timestamp"})
+JSON_FIELDS = frozenset({"variables", "errors"})
+
+
+def job_rows(rows: Sequence[Sequence[Any]], dialect: str) -> list[dict[str, Any]]:
+    """The wire form of rows read as the driver returns them, columns in JOB_FIELDS order;
+    the same values job_object gives, stored JSON written into the response as it is."""
+    read_time = time_reader(dialect)
+    times = [index for index, name in enumerate(JOB_FIELDS) if name in TIME_FIELDS]
+    texts = [index for index, name in enumerate(JOB_FIELDS) if name in JSON_FIELDS]
+    wire = []
+    for row in rows:
+        values = list(row)
+        for index in times:
+            value = values[index]
+            values[index] = None if value is None else read_time(value).isoformat()
+        for index in texts:
+            value = values[index]
+            values[index] = orjson.Fragment(value) if isinstance(value, str) else value
+        wire.append(dict(zip(JOB_FIELDS, values, strict=True)))
+    return wire
 
 
 def job_object(job: models.Job) -> dict[str, Any]:

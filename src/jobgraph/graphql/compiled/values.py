@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
+from jobgraph.db.raw import time_reader
 from jobgraph.graphql.compiled.plan import Value
 
 INT32 = range(-(2**31), 2**31)
@@ -20,17 +20,8 @@ class FallbackError(Exception):
 Convert = Callable[[Any], Any]
 
 
-def _sqlite_time(value: Any) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
 def same(value: Any) -> Any:
     return value
-
-
-def time_reader(dialect: str) -> Convert:
-    """A time as the driver returns it, as the aware UTC datetime the models hold."""
-    return _sqlite_time if dialect == "sqlite" else same
 
 
 def _json(value: Any) -> Any:
