@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Column, ColumnElement, Table, and_, false, literal, or_, tuple_
-from sqlalchemy.sql.elements import ClauseElement, UnaryExpression
+from sqlalchemy.sql.elements import UnaryExpression
 
 from jobgraph.db.types import UTCDateTime
 from jobgraph.domain import OrderDirection
