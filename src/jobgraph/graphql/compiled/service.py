@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import strawberry
 from graphql import (
     DocumentNode,
@@ -52,6 +53,8 @@ from jobgraph.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+REQUESTS_PER_DOCUMENT = 64
+
 NO_FILTER: dict[str, FilterSpec] = {
     "job": JobFilterSpec(),
     "batch": BatchFilterSpec(),
@@ -68,6 +71,20 @@ class _Document:
     fragments: dict[str, FragmentDefinitionNode]
     directive_variables: tuple[str, ...]  # variables that @include/@skip read
     plans: dict[tuple[Any, ...], OperationPlan | None] = field(default_factory=dict)
+    # Per operation and variables (as sent): what coercing and checking them gave, so a
+    # request repeated with the same variables goes straight to its reads.
+    requests: OrderedDict[tuple[str | None, bytes], _Request | None] = field(
+        default_factory=OrderedDict
+    )
+
+
+@dataclass
+class _Request:
+    """An operation with one set of variables: coerced, within limits, planned."""
+
+    plan: OperationPlan
+    variables: VariableValues
+    arguments: dict[int, Any] = field(default_factory=dict)  # by id() of the field node
 
 
 class _DirectiveVariables(Visitor):
@@ -136,6 +153,34 @@ class CompiledGraphQL:
         document = self._document(query)
         if document is None:
             return None
+        try:
+            sent = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            return None
+        key = (operation_name, sent)
+        if key in document.requests:
+            document.requests.move_to_end(key)
+            request = document.requests[key]
+        else:
+            request = self._request(document, operation_name, variables or {})
+            document.requests[key] = request
+            if len(document.requests) > REQUESTS_PER_DOCUMENT:
+                document.requests.popitem(last=False)
+        if request is None:
+            return None
+        try:
+            data = await execute(request.plan, self._run(request))
+        except FallbackError:
+            return None
+        except Exception:  # the reference executor answers, logs and masks it as it does
+            logger.debug("compiled path fell back", exc_info=True)
+            return None
+        self.answered += 1
+        return {"data": data}
+
+    def _request(
+        self, document: _Document, operation_name: str | None, variables: Mapping[str, Any]
+    ) -> _Request | None:
         if operation_name is None and len(document.operations) == 1:
             operation = next(iter(document.operations.values()))
         else:
@@ -144,25 +189,15 @@ class CompiledGraphQL:
                 return None
             operation = found
         coerced = get_variable_values(
-            self._graphql, operation.variable_definitions or (), dict(variables or {})
+            self._graphql, operation.variable_definitions or (), dict(variables)
         )
         if isinstance(coerced, list):
             return None
         # The reference counts page sizes from the raw variables; so does this path, to agree.
-        if nodes_error(document.document, operation, variables or {}, self._limits.max_query_nodes):
+        if nodes_error(document.document, operation, variables, self._limits.max_query_nodes):
             return None
         plan = self._plan(document, operation, coerced.coerced)
-        if plan is None:
-            return None
-        try:
-            data = await execute(plan, self._run(coerced))
-        except FallbackError:
-            return None
-        except Exception:  # the reference executor answers, logs and masks it as it does
-            logger.debug("compiled path fell back", exc_info=True)
-            return None
-        self.answered += 1
-        return {"data": data}
+        return None if plan is None else _Request(plan, coerced)
 
     def _plan(
         self, document: _Document, operation: OperationDefinitionNode, coerced: dict[str, Any]
@@ -180,19 +215,24 @@ class CompiledGraphQL:
             document.plans[key] = plan
         return document.plans[key]
 
-    def _run(self, variables: VariableValues) -> Run:
+    def _run(self, request: _Request) -> Run:
         converter = self._schema.schema_converter
         config = self._schema.config
 
         def arguments(definition: GraphQLField, node: FieldNode) -> dict[str, Any]:
-            raw = get_argument_values(definition, node, variables)
+            raw = get_argument_values(definition, node, request.variables)
             strawberry_field = definition.extensions["strawberry-definition"]
             return convert_arguments(
                 raw, strawberry_field.arguments, converter.scalar_registry, config
             )
 
         def listing(connection: Connection) -> Listing:
-            empty = NO_FILTER[connection.entity.table.name]
-            return to_listing(empty, **arguments(connection.definition, connection.node))
+            # Inputs are frozen once converted, so one request's listing serves its repeats.
+            found: Listing | None = request.arguments.get(id(connection.node))
+            if found is None:
+                empty = NO_FILTER[connection.entity.table.name]
+                found = to_listing(empty, **arguments(connection.definition, connection.node))
+                request.arguments[id(connection.node)] = found
+            return found
 
         return Run(self.reader, arguments, listing)
