@@ -261,6 +261,22 @@ def time_reader(dialect: str) -> Callable[[Any], Any]:
     return _sqlite_time if dialect == "sqlite" else _same
 
 
+def _sqlite_time_text(value: Any) -> Any:
+    """SQLite's stored UTC text (2024-01-02 03:04:05.678900) as isoformat() writes it."""
+    if value is None:
+        return None
+    if len(value) != 26:  # not the fixed-width form: read it the long way
+        return _sqlite_time(value).isoformat()  # type: ignore[union-attr]
+    text: str = value[:19] if value.endswith(".000000") else value
+    return text.replace(" ", "T", 1) + "+00:00"
+
+
+def time_wire(dialect: str) -> Callable[[Any], Any]:
+    """A time column's driver value as something orjson writes exactly as the aware UTC
+    datetime's isoformat(): PostgreSQL's datetimes as they are, SQLite's text rewritten."""
+    return _sqlite_time_text if dialect == "sqlite" else _same
+
+
 def make_reader(url: str, pool_size: int) -> RawReader:
     """The reader for a sqlite+aiosqlite or postgresql+asyncpg URL."""
     parsed = make_url(url)

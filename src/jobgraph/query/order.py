@@ -20,6 +20,7 @@ from jobgraph.domain import OrderDirection
 from jobgraph.query.spec import InvalidQueryError, OrderTerm
 
 ASC, DESC = OrderDirection.ASC, OrderDirection.DESC
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
 
 
 @dataclass(frozen=True)
@@ -113,11 +114,12 @@ class Ordering:
 
     def encode_key(self, key: Sequence[Any]) -> str:
         """The cursor of the row whose sort key (one value per term) this is."""
-        values = [_encode_value(value) for value in key]
-        raw = orjson.dumps([self.signature, values])
+        # orjson writes an aware datetime exactly as isoformat() does.
+        raw = orjson.dumps([self.signature, key])
         if not raw.isascii():  # json.dumps escapes non-ASCII text; cursors keep that form
+            values = [_encode_value(value) for value in key]
             raw = json.dumps([self.signature, values], separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+        return binascii.b2a_base64(raw, newline=False).translate(_URLSAFE).rstrip(b"=").decode()
 
     def decode_cursor(self, cursor: str, argument: str) -> tuple[Any, ...]:
         try:

@@ -10,7 +10,7 @@ import orjson
 from pydantic import BaseModel, Field
 
 from jobgraph.db import models
-from jobgraph.db.raw import time_reader
+from jobgraph.db.raw import time_wire
 
 
 class JobObject(BaseModel):
@@ -44,15 +44,14 @@ JSON_FIELDS = frozenset({"variables", "errors"})
 def job_rows(rows: Sequence[Sequence[Any]], dialect: str) -> list[dict[str, Any]]:
     """The wire form of rows read as the driver returns them, columns in JOB_FIELDS order;
     the same values job_object gives, stored JSON written into the response as it is."""
-    read_time = time_reader(dialect)
+    wire_time = time_wire(dialect)
     times = [index for index, name in enumerate(JOB_FIELDS) if name in TIME_FIELDS]
     texts = [index for index, name in enumerate(JOB_FIELDS) if name in JSON_FIELDS]
     wire = []
     for row in rows:
         values = list(row)
         for index in times:
-            value = values[index]
-            values[index] = None if value is None else read_time(value).isoformat()
+            values[index] = wire_time(values[index])
         for index in texts:
             value = values[index]
             values[index] = orjson.Fragment(value) if isinstance(value, str) else value

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from jobgraph.db.raw import time_reader
+from jobgraph.db.raw import time_wire
 from jobgraph.graphql.compiled.plan import Value
 
 INT32 = range(-(2**31), 2**31)
@@ -42,8 +42,7 @@ def _bool(value: Any) -> Any:
 def converter(value: Value, dialect: str) -> Convert:
     """The conversion for one selected column on this database."""
     if value.kind == "time":
-        read = time_reader(dialect)
-        return lambda raw: None if raw is None else read(raw).isoformat()
+        return time_wire(dialect)
     if value.kind == "json":
         return _json
     if value.kind == "int":
