@@ -90,3 +90,44 @@ async def test_a_project_tree_takes_one_statement_per_level(
     # a page that holds a whole list needs no count, so bigger pages may take fewer.
     assert counts[0] == 7
     assert all(count <= 7 for count in counts)
+
+
+BENCHMARK_QUERIES = {
+    "Q1 newest 100 with cursors": (
+        "{ jobs(first: 100, orderBy: [{field: CREATED_AT, direction: DESC}, "
+        "{field: ID, direction: DESC}]) { edges { cursor node { id status runs createdAt "
+        "batchId projectId } } pageInfo { hasNextPage endCursor } } }",
+        1,
+    ),
+    "Q2 one project's DONE/ERROR jobs with batch and project": (
+        "query ($p: ID!) { jobs(first: 100, filter: {projectId: [$p], status: [DONE, ERROR]}) "
+        "{ edges { cursor node { id status runs createdAt batch { id status deviceType } "
+        "project { id name } } } pageInfo { hasNextPage endCursor } } }",
+        3,
+    ),
+    "Q4 a project, its batches and their jobs": (
+        "query ($p: ID!) { project(id: $p) { id name batches(first: 10) { edges { node { id "
+        "status deviceType createdAt jobs(first: 10, orderBy: [{field: CREATION_ORDER, "
+        "direction: ASC}]) { edges { node { id status runs createdAt } } } } } } } }",
+        3,
+    ),
+    "Q5 a count alone": (
+        "query ($p: ID!) { jobs(filter: {projectId: [$p], status: [ERROR]}) { totalCount } }",
+        1,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", BENCHMARK_QUERIES)
+async def test_the_benchmark_queries_take_their_statement_budget(
+    client: AsyncClient, db: Database, count_queries: StatementCounter, name: str
+) -> None:
+    data = build_dataset(jobs_per_batch=(40, 0, 12, 30, 9, 25, 40, 40))
+    await load_dataset(db, data)
+    query, budget = BENCHMARK_QUERIES[name]
+    project = data.projects[0]["id"]
+    await run_graphql(client, query, {"p": project})  # warm up: plan and compile once
+    count_queries.reset()
+    answer = await run_graphql(client, query, {"p": project})
+    assert answer
+    assert len(count_queries.statements) == budget

@@ -194,6 +194,9 @@ def serve(
         workers=None if reload else (workers or settings.workers),
         reload=reload,
         log_level=settings.log_level,
+        access_log=settings.access_log,
+        loop="uvloop",
+        http="httptools",
     )
 
 

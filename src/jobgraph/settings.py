@@ -33,6 +33,10 @@ class Settings(BaseSettings):
         description="uvicorn worker processes; by default one per core, at most 4.",
     )
     log_level: str = "info"
+    access_log: bool = Field(
+        default=False,
+        description="Log a line per request (uvicorn's access log); it costs time on each one.",
+    )
     results_secret: SecretStr = Field(
         default=SecretStr("jobgraph-development-secret-change-me"),
         description="HMAC key that signs result download links.",
