@@ -44,7 +44,8 @@ class CompiledGraphQLEdge:
             return False
         for name, value in scope["headers"]:
             if name == b"content-type":
-                return bool(value.split(b";")[0].strip().lower() == b"application/json")
+                # Exactly as written: the reference refuses `Application/JSON` with a 400.
+                return bool(value.split(b";")[0].strip() == b"application/json")
         return False
 
 

@@ -205,6 +205,8 @@ class _Collector:
         return False
 
     def _included(self, selection: Any) -> bool:
+        # Every directive is read before deciding: the reference may read one this would skip.
+        included = True
         for directive in selection.directives or ():
             name = directive.name.value
             if name not in ("skip", "include"):
@@ -216,12 +218,15 @@ class _Collector:
             if isinstance(value, BooleanValueNode):
                 flag = value.value
             elif isinstance(value, VariableNode):
-                flag = bool(self.directives.get(value.name.value))
+                found = self.directives.get(value.name.value)
+                if found is None:  # null sent for a defaulted variable: the reference refuses it
+                    raise NotCompiledError("a directive's `if` is null")
+                flag = bool(found)
             else:
                 raise NotCompiledError("a directive argument of another kind")
             if flag == (name == "skip"):
-                return False
-        return True
+                included = False
+        return included
 
 
 def compile_operation(

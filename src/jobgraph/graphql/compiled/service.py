@@ -203,7 +203,8 @@ class CompiledGraphQL:
         self, document: _Document, operation: OperationDefinitionNode, coerced: dict[str, Any]
     ) -> OperationPlan | None:
         name = operation.name.value if operation.name else None
-        key = (name, *(bool(coerced.get(v)) for v in document.directive_variables))
+        # true, false or null (null gets no plan: the reference answers with an error)
+        key = (name, *(coerced.get(v) for v in document.directive_variables))
         if key not in document.plans:
             try:
                 plan: OperationPlan | None = compile_operation(

@@ -1,0 +1,379 @@
+"""The compiled GraphQL path answers exactly as the Strawberry executor, on both databases.
+
+Every operation of the corpus (the README's examples, the documents the other tests send, the
+benchmark's queries, and generated operations) goes to an app with the compiled path and to
+one without it, over the same data; the two responses must be the same JSON, key order and
+number types included, with the same status.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import json
+import re
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from graphql import GraphQLError, OperationDefinitionNode, parse
+from httpx import ASGITransport, AsyncClient, Response
+
+from jobgraph.app import create_app
+from jobgraph.db.engine import Database
+from jobgraph.graphql.compiled.service import CompiledGraphQL
+from jobgraph.settings import Settings
+from tests.dataset import Dataset, build_dataset, load_dataset
+from tests.operations import Cursors, Operation, OperationGenerator, cursor_signature
+
+TESTS = Path(__file__).resolve().parent
+README = TESTS.parent / "README.md"
+GENERATED = 1000
+SEED = 20240310
+MIN_ANSWERED_SHARE = 0.9  # of the generated operations the reference answers without error
+
+# The benchmark's queries (bench/queries/jobgraph), placeholders filled from the dataset.
+ORDER = "orderBy: [{field: CREATED_AT, direction: DESC}, {field: ID, direction: DESC}]"
+BENCH = {
+    "Q1": f"query Q1 {{ jobs(first: 100, {ORDER}) {{ edges {{ cursor node {{ id status runs "
+    "createdAt batchId projectId } } pageInfo { hasNextPage endCursor } } }",
+    "Q2": f"query Q2($projectId: ID!) {{ jobs(first: 100, {ORDER}, filter: {{ projectId: "
+    "[$projectId], status: [DONE, ERROR] }) { edges { cursor node { id status runs createdAt "
+    "batch { id status deviceType } project { id name } } } pageInfo { hasNextPage endCursor } "
+    "} }",
+    "Q3": f"query Q3($after: String) {{ jobs(first: 100, after: $after, {ORDER}) {{ edges {{ "
+    "cursor node { id status runs createdAt batchId projectId } } pageInfo { hasNextPage "
+    "endCursor } } }",
+    "Q4": "query Q4($projectId: ID!) { project(id: $projectId) { id name batches(first: 10) { "
+    "edges { node { id status deviceType createdAt jobs(first: 10, orderBy: [{field: "
+    "CREATION_ORDER, direction: ASC}]) { edges { node { id status runs createdAt } } } } } } } }",
+    "Q5": "query Q5($projectId: ID!) { jobs(filter: { projectId: [$projectId], status: [ERROR] "
+    "}) { totalCount } }",
+    "Cursor": f"query Cursor($id: ID!) {{ jobs(first: 1, {ORDER}, filter: {{ id: [$id] }}) {{ "
+    "edges { cursor node { id } } } }",
+}
+
+# Documents the compiled path must leave to the reference, or answer exactly as it does.
+ODD_DOCUMENTS = [
+    "{ __schema { queryType { name } } }",
+    '{ __type(name: "Job") { name fields { name } } jobs(first: 1) { totalCount } }',
+    "{ jobs(first: 1) { __typename edges { __typename node { __typename id } } } }",
+    "mutation { jobs { totalCount } }",
+    "subscription { jobs { totalCount } }",
+    '{ projects(filter: {name: "\u0392\u03ae\u03c4\u03b1 \u2728"}) { nodes { name } } }',
+    '{ projects(filter: {nameStartsWith: "\\u0392"}) { nodes { name createdAt } } }',
+    "{ a: jobs(first: 1) { totalCount } a: jobs(first: 2) { totalCount } }",
+    "{ jobs(first: 1) { totalCount } } { batches { totalCount } }",
+    "query A { jobs(first: 1) { totalCount } } query A { __typename }",
+    "{ jobs(first: 1) { edges { node { id } } }",
+    "{ jobs(first: 2147483648) { totalCount } }",
+    "{ jobs(first: 1) { nodes { id ...Missing } } }",
+    '{ nodes(ids: []) { id } node(id: "") { id } }',
+]
+QUERY = "{ jobs(first: 2) { totalCount nodes { id runs } } }"
+JSON = {"content-type": "application/json"}
+JSON_BODY = json.dumps({"query": QUERY}).encode()
+
+
+def _body(**fields: Any) -> bytes:
+    return json.dumps({"query": QUERY, **fields}).encode()
+
+
+# What clients may send besides a plain JSON query: (label, body, headers).
+RAW_REQUESTS: list[tuple[str, bytes, dict[str, str]]] = [
+    ("malformed JSON", b'{"query": ', JSON),
+    ("a batch", json.dumps([{"query": QUERY}]).encode(), JSON),
+    ("an empty list", b"[]", JSON),
+    ("variables as text", _body(variables="{}"), JSON),
+    ("null variables", _body(variables=None), JSON),
+    ("numeric operationName", _body(operationName=1), JSON),
+    ("extensions", _body(extensions={"x": 1}), JSON),
+    ("no query", b'{"variables": {}}', JSON),
+    ("numeric query", b'{"query": 7}', JSON),
+    ("repeated key", b'{"query": "{ __typename }", "query": "' + QUERY.encode() + b'"}', JSON),
+    ("byte order mark", b"\xef\xbb\xbf" + JSON_BODY, JSON),
+    ("over 1 MiB", json.dumps({"query": QUERY + " " * (1 << 20)}).encode(), JSON),
+    ("charset", JSON_BODY, {"content-type": "application/json; charset=utf-8"}),
+    ("upper-case type", JSON_BODY, {"content-type": "Application/JSON"}),
+    ("text/plain", JSON_BODY, {"content-type": "text/plain"}),
+    ("two content types", JSON_BODY, {"content-type": "text/plain, application/json"}),
+    ("multipart accepted", JSON_BODY, JSON | {"accept": 'multipart/mixed;subscriptionSpec="1.0"'}),
+    ("event stream accepted", JSON_BODY, JSON | {"accept": "text/event-stream"}),
+]
+
+
+def readme_examples() -> list[str]:
+    return re.findall(r"```graphql\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+
+
+def documents_in_tests() -> Iterator[tuple[str, str]]:
+    """(where, text) of every string constant in the tests that is a GraphQL query."""
+    for path in sorted(TESTS.glob("test_*.py")):
+        if path.name == Path(__file__).name:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = node.value
+                if "{" not in text or "}" not in text:
+                    continue
+                try:
+                    document = parse(text)
+                except GraphQLError:
+                    continue
+                if any(isinstance(d, OperationDefinitionNode) for d in document.definitions):
+                    yield f"{path.name}:{node.lineno}", text
+
+
+def _outcome(response: Response) -> str:
+    """Status, content type and the body as JSON text: key order and number types count,
+    whitespace does not."""
+    try:
+        body = json.dumps(response.json(), ensure_ascii=False)
+    except ValueError:
+        body = response.text
+    return f"{response.status_code} {response.headers.get('content-type')} {body}"
+
+
+@dataclass
+class Tally:
+    """What the run saw: mismatches, and how many valid operations the compiled path answered."""
+
+    mismatches: list[str] = field(default_factory=list)
+    compared: int = 0
+    valid: int = 0
+    answered: int = 0
+    not_answered: list[str] = field(default_factory=list)
+    unstable: list[str] = field(default_factory=list)  # the reference varied; see Differ.send
+
+
+class Differ:
+    """Sends each operation to both apps and compares the responses."""
+
+    def __init__(self, compiled: AsyncClient, reference: AsyncClient, service: CompiledGraphQL):
+        self.compiled = compiled
+        self.reference = reference
+        self.service = service
+        self.cursors = Cursors()
+
+    async def check(self, operation: Operation, tally: Tally) -> Any:
+        """The reference's response body; a mismatch is recorded in the tally."""
+        content = json.dumps(operation.body(), ensure_ascii=False).encode()
+        shown = (
+            f"query: {operation.query}\nvariables: {json.dumps(operation.variables)}\n"
+            f"operationName: {operation.operation_name}"
+        )
+        return await self.send(operation.label, shown, content, JSON, tally)
+
+    async def send(
+        self, label: str, shown: str, content: bytes, headers: dict[str, str], tally: Tally
+    ) -> Any:
+        """POSTs the body to both apps: the reference's response body, or None if not JSON."""
+        before = self.service.answered
+        compiled, reference = await asyncio.gather(
+            self.compiled.post("/graphql", content=content, headers=headers),
+            self.reference.post("/graphql", content=content, headers=headers),
+            return_exceptions=True,
+        )
+        answered = self.service.answered > before
+        tally.compared += 1
+        if isinstance(compiled, asyncio.CancelledError) and not answered:
+            compiled = await _retried(self.reference, content, headers)
+        if isinstance(reference, asyncio.CancelledError):
+            reference = await _retried(self.reference, content, headers)
+        if isinstance(compiled, BaseException) or isinstance(reference, BaseException):
+            tally.mismatches.append(f"--- {label}\n{shown[:3000]}\n{compiled!r}\n{reference!r}")
+            return None
+        got, expected = _outcome(compiled), _outcome(reference)
+        if got != expected and not answered:
+            # Both answers come from the reference executor, whose list of errors varies when
+            # several fields fail at once (graphql-core cancels the siblings of a failed field
+            # at random points); its own answers to the same request must include this one.
+            for _ in range(10):
+                again = await _retried(self.reference, content, headers)
+                if not isinstance(again, BaseException) and _outcome(again) == got:
+                    tally.unstable.append(label)
+                    expected = got
+                    break
+        if got != expected:
+            tally.mismatches.append(
+                f"--- {label} (compiled path answered: {answered})\n{shown[:3000]}\n"
+                f"compiled  {got[:3000]}\nreference {expected[:3000]}"
+            )
+        try:
+            body = reference.json()
+        except ValueError:
+            return None
+        if reference.status_code == 200 and isinstance(body, dict) and "errors" not in body:
+            tally.valid += 1
+            tally.answered += answered
+            if not answered:
+                tally.not_answered.append(label)
+        self.cursors.harvest(body)
+        return body
+
+
+async def _retried(
+    client: AsyncClient, content: bytes, headers: dict[str, str]
+) -> Response | BaseException:
+    """The reference path's response, asked again while it fails with CancelledError.
+
+    A known reference bug: when a resolver raises (bad arguments on a nested list) while
+    siblings await a shared DataLoader future, graphql-core cancels the failing branch and
+    with it the shared future, and the other awaiters' CancelledError escapes the request.
+    It strikes at random, so the request is sent again until it gets an answer.
+    """
+    found: Response | BaseException = asyncio.CancelledError()
+    for _ in range(20):
+        try:
+            return await client.post("/graphql", content=content, headers=headers)
+        except asyncio.CancelledError as error:
+            found = error
+    return found
+
+
+@asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = ASGITransport(app=app)
+        async with AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield app, client
+
+
+@asynccontextmanager
+async def both_paths(database_url: str) -> AsyncIterator[Differ]:
+    def settings(compiled: bool) -> Settings:
+        return Settings(
+            database_url=database_url, results_secret="test-secret", compiled_graphql=compiled
+        )
+
+    async with (
+        serving(settings(True)) as (app, compiled),
+        serving(settings(False)) as (_, reference),
+    ):
+        yield Differ(compiled, reference, app.state.compiled_graphql)
+
+
+def _cursors_in(body: Any) -> list[str]:
+    found = Cursors()
+    found.harvest(body)
+    return [cursor for known in found.by_signature.values() for cursor in known]
+
+
+async def _check_with_cursors(
+    differ: Differ, operation: Operation, tally: Tally, names: tuple[str, ...]
+) -> None:
+    """The operation, then again from the first and last cursors of its own answer."""
+    body = await differ.check(operation, tally)
+    cursors = _cursors_in(body)
+    for name in names:
+        for position, cursor in enumerate(cursors[:1] + cursors[-1:]):
+            variables = operation.variables | {name: cursor}
+            again = Operation(f"{operation.label} {name}={position}", operation.query, variables)
+            await differ.check(again, tally)
+
+
+def _cursor_variables(query: str) -> tuple[str, ...]:
+    names = []
+    for definition in parse(query).definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            for variable in definition.variable_definitions or ():
+                name = variable.variable.name.value
+                if name in ("after", "before"):
+                    names.append(name)
+    return tuple(names)
+
+
+async def check_fixed_corpus(differ: Differ, data: Dataset, tally: Tally) -> None:
+    generator = OperationGenerator(SEED + 1, data, differ.cursors)
+    q1 = await differ.check(Operation("bench Q1", BENCH["Q1"]), tally)
+    end_cursor = q1["data"]["jobs"]["pageInfo"]["endCursor"]
+    await differ.check(Operation("bench Q3", BENCH["Q3"], {"after": end_cursor}), tally)
+    await differ.check(Operation("bench Q3 start", BENCH["Q3"], {"after": None}), tally)
+    for project in data.projects:
+        for name in ("Q2", "Q4", "Q5"):
+            variables = {"projectId": project["id"]}
+            await differ.check(Operation(f"bench {name}", BENCH[name], variables), tally)
+    for job in data.jobs[::10]:
+        await differ.check(Operation("bench Cursor", BENCH["Cursor"], {"id": job["id"]}), tally)
+    for index, query in enumerate(readme_examples()):
+        operation = Operation(f"README example {index + 1}", query)
+        await _check_with_cursors(differ, operation, tally, _cursor_variables(query))
+    for index, query in enumerate(ODD_DOCUMENTS):
+        await differ.check(Operation(f"odd document {index}", query), tally)
+    for label, content, headers in RAW_REQUESTS:
+        await differ.send(label, repr(content[:300]), content, headers, tally)
+    for where, query in documents_in_tests():
+        for attempt in range(2):
+            variables = {} if attempt == 0 else generator.variables_for(query)
+            operation = Operation(f"{where} #{attempt}", query, variables)
+            await _check_with_cursors(differ, operation, tally, _cursor_variables(query))
+
+
+def _report(tally: Tally) -> str:
+    shown = "\n".join(tally.mismatches[:4])
+    return (
+        f"{len(tally.mismatches)} of {tally.compared} operations differ; the first ones:\n{shown}"
+    )
+
+
+# The reference executor leaves coroutines unawaited when it cancels a failed field's siblings.
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
+@pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <coroutine object:pytest.PytestUnraisableExceptionWarning"
+)
+async def test_compiled_and_reference_paths_answer_identically(
+    database_url: str, db: Database
+) -> None:
+    data = build_dataset()
+    await load_dataset(db, data)
+    async with both_paths(database_url) as differ:
+        fixed = Tally()
+        await check_fixed_corpus(differ, data, fixed)
+        generated = Tally()
+        generator = OperationGenerator(SEED, data, differ.cursors)
+        for index in range(GENERATED):
+            await differ.check(generator.operation(f"generated #{index}"), generated)
+    assert not fixed.mismatches, _report(fixed)
+    assert not generated.mismatches, _report(generated)
+    assert fixed.compared >= 60
+    assert generated.compared == GENERATED
+    assert generated.valid >= GENERATED // 2  # most generated operations are valid ...
+    share = generated.answered / generated.valid  # ... and the compiled path answers them
+    assert share >= MIN_ANSWERED_SHARE, (share, generated.not_answered[:20])
+
+
+async def test_the_flag_off_never_uses_the_compiled_path(
+    database_url: str, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await load_dataset(db, build_dataset())
+    calls: list[str] = []
+    real_answer = CompiledGraphQL.answer
+
+    async def spy(self: CompiledGraphQL, query: str, *rest: Any) -> dict[str, Any] | None:
+        calls.append(query)
+        return await real_answer(self, query, *rest)
+
+    monkeypatch.setattr(CompiledGraphQL, "answer", spy)
+    query = "{ jobs(first: 2) { totalCount edges { node { id batch { id } } } } }"
+    settings = Settings(database_url=database_url, compiled_graphql=False)
+    async with serving(settings) as (app, client):
+        response = await client.post("/graphql", json={"query": query})
+        assert response.status_code == 200
+        assert len(response.json()["data"]["jobs"]["edges"]) == 2
+        assert not hasattr(app.state, "compiled_graphql")
+    assert calls == []
+    async with serving(settings.model_copy(update={"compiled_graphql": True})) as (app, client):
+        response = await client.post("/graphql", json={"query": query})
+        assert len(response.json()["data"]["jobs"]["edges"]) == 2
+        assert app.state.compiled_graphql.answered == 1
+    assert calls == [query]
+
+
+def test_cursor_signatures_are_read_from_cursors() -> None:
+    assert cursor_signature("bm90IGpzb24") is None
+    assert cursor_signature("not a cursor") is None
