@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import strawberry
 
@@ -17,6 +17,7 @@ from jobgraph.graphql.enums import (
     OrderDirection,
     ProjectOrderField,
 )
+from jobgraph.query import spec
 from jobgraph.query.spec import (
     BatchFilterSpec,
     FilterSpec,
@@ -26,17 +27,28 @@ from jobgraph.query.spec import (
     Listing,
     OrderTerm,
     PageRequest,
-    Prefix,
     ProjectFilterSpec,
     TimeRange,
-    as_utc,
 )
 
 MAX_FILTER_DEPTH = 6
 MAX_FILTER_NODES = 64
-MAX_LIST_VALUES = 500
 
-T = TypeVar("T")
+
+def _parse_datetime(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError(f"Value cannot represent a DateTime: {value!r}. Expected a string.")
+    return spec.parse_time(value)
+
+
+# DateTime inputs are read by the query core's parser, the one REST uses, and arrive in UTC;
+# outputs stay isoformat(). The schema maps Python's datetime to this scalar.
+DATETIME = strawberry.scalar(
+    name="DateTime",
+    description="Date with time (isoformat)",
+    serialize=datetime.isoformat,
+    parse_value=_parse_datetime,
+)
 
 
 class _Budget:
@@ -53,39 +65,17 @@ class _Budget:
             raise InvalidQueryError(f"filter has more than {MAX_FILTER_NODES} and/or/not parts")
 
 
-def _values(name: str, values: Sequence[T] | None) -> tuple[T, ...] | None:
-    if values is None:
-        return None
-    if len(values) > MAX_LIST_VALUES:
-        raise InvalidQueryError(f"`{name}` lists more than {MAX_LIST_VALUES} values")
-    return tuple(values)
+def _ids(name: str, values: Sequence[strawberry.ID] | None) -> tuple[str, ...] | None:
+    return spec.ids(name, None if values is None else [str(value) for value in values])
 
 
-def _strings(name: str, values: Sequence[Any] | None) -> tuple[str, ...] | None:
-    found = _values(name, values)
-    if found is None:
-        return None
-    return tuple(_text(name, str(value)) for value in found)
-
-
-def _text(name: str, value: str) -> str:
-    """Text a database can compare: no NUL (PostgreSQL refuses it), no lone surrogates."""
-    if "\x00" in value:
-        raise InvalidQueryError(f"`{name}` must not contain the NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as error:
-        raise InvalidQueryError(f"`{name}` is not valid Unicode text") from error
-    return value
+def _choices(name: str, values: Sequence[Any] | None) -> tuple[str, ...] | None:
+    found = spec.checked_list(name, values)
+    return None if found is None else tuple(str(value) for value in found)
 
 
 def _optional_text(name: str, value: str | None) -> str | None:
-    return None if value is None else _text(name, value)
-
-
-def _ids(name: str, values: Sequence[strawberry.ID] | None) -> tuple[str, ...] | None:
-    found = _strings(name, values)
-    return None if found is None else tuple(value.lower() for value in found)
+    return None if value is None else spec.checked_text(name, value)
 
 
 def _composition(node: Any, budget: _Budget, depth: int) -> dict[str, Any]:
@@ -106,11 +96,13 @@ class DateTimeRange:
     lt: datetime | None = None
     lte: datetime | None = None
 
-    def to_spec(self) -> TimeRange:
-        def utc(value: datetime | None) -> datetime | None:
-            return None if value is None else as_utc(value)
+    def to_spec(self, name: str) -> TimeRange:
+        def utc(bound: str, value: datetime | None) -> datetime | None:
+            return spec.utc_time(f"{name}.{bound}", value)
 
-        return TimeRange(utc(self.gt), utc(self.gte), utc(self.lt), utc(self.lte))
+        return TimeRange(
+            utc("gt", self.gt), utc("gte", self.gte), utc("lt", self.lt), utc("lte", self.lte)
+        )
 
 
 @strawberry.input(name="IntRange", description="Bounds on an integer; every bound given must hold.")
@@ -120,16 +112,20 @@ class IntRangeInput:
     lt: int | None = None
     lte: int | None = None
 
-    def to_spec(self) -> IntRange:
-        return IntRange(self.gt, self.gte, self.lt, self.lte)
+    def to_spec(self, name: str) -> IntRange:
+        def bound(which: str, value: int | None) -> int | None:
+            return spec.checked_int(f"{name}.{which}", value)
+
+        return IntRange(
+            bound("gt", self.gt),
+            bound("gte", self.gte),
+            bound("lt", self.lt),
+            bound("lte", self.lte),
+        )
 
 
-def _range(bounds: DateTimeRange | IntRangeInput | None) -> Any:
-    return None if bounds is None else bounds.to_spec()
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    return None if value is None else as_utc(value)
+def _range(name: str, bounds: DateTimeRange | IntRangeInput | None) -> Any:
+    return None if bounds is None else bounds.to_spec(name)
 
 
 @strawberry.input(
@@ -185,24 +181,24 @@ class JobFilter:
         budget.enter(depth)
         return JobFilterSpec(
             ids=_ids("id", self.id),
-            id_prefix=Prefix.of_id(_optional_text("idStartsWith", self.id_starts_with)),
+            id_prefix=spec.id_prefix("idStartsWith", self.id_starts_with),
             parent_ids=_ids("parentId", self.parent_id),
             batch_ids=_ids("batchId", self.batch_id),
             project_ids=_ids("projectId", self.project_id),
-            user_ids=_strings("userId", self.user_id),
-            statuses=_strings("status", self.status),
-            origins=_strings("origin", self.origin),
-            min_runs=self.min_runs,
-            max_runs=self.max_runs,
+            user_ids=spec.texts("userId", self.user_id),
+            statuses=_choices("status", self.status),
+            origins=_choices("origin", self.origin),
+            min_runs=spec.checked_int("minRuns", self.min_runs),
+            max_runs=spec.checked_int("maxRuns", self.max_runs),
             has_errors=self.errors,
-            start_date=_utc(self.start_date),
-            end_date=_utc(self.end_date),
-            created_at=_range(self.created_at),
-            updated_at=_range(self.updated_at),
-            start_timestamp=_range(self.start_timestamp),
-            end_timestamp=_range(self.end_timestamp),
-            runs=_range(self.runs),
-            progress=_range(self.progress),
+            start_date=spec.utc_time("startDate", self.start_date),
+            end_date=spec.utc_time("endDate", self.end_date),
+            created_at=_range("createdAt", self.created_at),
+            updated_at=_range("updatedAt", self.updated_at),
+            start_timestamp=_range("startTimestamp", self.start_timestamp),
+            end_timestamp=_range("endTimestamp", self.end_timestamp),
+            runs=_range("runs", self.runs),
+            progress=_range("progress", self.progress),
             **_composition(self, budget, depth),
         )
 
@@ -233,20 +229,20 @@ class BatchFilter:
         budget.enter(depth)
         return BatchFilterSpec(
             ids=_ids("id", self.id),
-            id_prefix=Prefix.of_id(_optional_text("idStartsWith", self.id_starts_with)),
+            id_prefix=spec.id_prefix("idStartsWith", self.id_starts_with),
             parent_ids=_ids("parentId", self.parent_id),
             project_ids=_ids("projectId", self.project_id),
-            user_ids=_strings("userId", self.user_id),
-            statuses=_strings("status", self.status),
-            device_types=_strings("deviceType", self.device_type),
+            user_ids=spec.texts("userId", self.user_id),
+            statuses=_choices("status", self.status),
+            device_types=spec.texts("deviceType", self.device_type),
             open=self.open,
             complete=self.complete,
             tag=_optional_text("tag", self.tag),
-            priority=_range(self.priority),
-            created_at=_range(self.created_at),
-            updated_at=_range(self.updated_at),
-            start_datetime=_range(self.start_datetime),
-            end_datetime=_range(self.end_datetime),
+            priority=_range("priority", self.priority),
+            created_at=_range("createdAt", self.created_at),
+            updated_at=_range("updatedAt", self.updated_at),
+            start_datetime=_range("startDatetime", self.start_datetime),
+            end_datetime=_range("endDatetime", self.end_datetime),
             **_composition(self, budget, depth),
         )
 
@@ -269,10 +265,10 @@ class ProjectFilter:
         budget.enter(depth)
         return ProjectFilterSpec(
             ids=_ids("id", self.id),
-            id_prefix=Prefix.of_id(_optional_text("idStartsWith", self.id_starts_with)),
+            id_prefix=spec.id_prefix("idStartsWith", self.id_starts_with),
             name=_optional_text("name", self.name),
-            name_prefix=Prefix.of(_optional_text("nameStartsWith", self.name_starts_with)),
-            created_at=_range(self.created_at),
+            name_prefix=spec.text_prefix("nameStartsWith", self.name_starts_with),
+            created_at=_range("createdAt", self.created_at),
             **_composition(self, budget, depth),
         )
 
@@ -315,6 +311,6 @@ def to_listing(
     """A list field's arguments as the query core's Listing; `empty` is the no-filter spec.
 
     Both execution paths build listings here, so they accept and refuse the same input."""
-    spec = filter.to_spec() if filter else empty
+    kept = filter.to_spec() if filter else empty
     window = PageRequest.from_relay(first=first, after=after, last=last, before=before)
-    return Listing(spec, to_order_terms(order_by), window)
+    return Listing(kept, to_order_terms(order_by), window)

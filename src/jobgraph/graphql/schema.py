@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, MaxTokensLimiter
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 from strawberry.utils.logging import StrawberryLogger
 
 from jobgraph.graphql.connections import Connection
 from jobgraph.graphql.context import Context
+from jobgraph.graphql.inputs import DATETIME
 from jobgraph.graphql.limits import MaxAliasesLimiter, MaxDepthLimiter, MaxNodesLimiter
 from jobgraph.graphql.types import (
     PAGE_ARGUMENTS,
@@ -116,6 +119,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return JobgraphSchema(
         query=Query,
         types=[Job, Batch, Project],
+        config=StrawberryConfig(scalar_map={datetime: DATETIME}),
         extensions=[
             lambda: MaskErrors(should_mask_error=is_unexpected),
             lambda: MaxDepthLimiter(max_depth=settings.max_query_depth),

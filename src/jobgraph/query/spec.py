@@ -1,8 +1,11 @@
-"""Plain, frozen descriptions of a request: what to filter, how to order, which page."""
+"""Plain, frozen descriptions of a request: what to filter, how to order, which page; and the
+one place input values are checked and normalised, for REST and GraphQL alike."""
 
 from __future__ import annotations
 
 import sys
+import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Generic, Self, TypeVar
@@ -10,15 +13,131 @@ from typing import Generic, Self, TypeVar
 from jobgraph.domain import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, OrderDirection
 
 Value = TypeVar("Value", datetime, int)
+Item = TypeVar("Item")
+
+# Limits on one input value, the same for every adapter: lists stay far below both databases'
+# parameter limits; integers are GraphQL's Int (32-bit), which both databases bind.
+MAX_LIST_VALUES = 500
+MAX_TEXT_LENGTH = 1000
+MIN_INT = -(2**31)
+MAX_INT = 2**31 - 1
 
 
 class InvalidQueryError(ValueError):
     """A request that cannot be answered as asked; the message says what to change."""
 
 
+class InvalidValueError(InvalidQueryError):
+    """One input value refused: `name` is the field or parameter as the client wrote it,
+    `problem` says why."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"`{name}` {problem}")
+        self.name = name
+        self.problem = problem
+
+
+def shown(raw: str) -> str:
+    """A value quoted for an error message, cut after 40 characters."""
+    return repr(raw if len(raw) <= 40 else raw[:40] + "…")
+
+
 def as_utc(value: datetime) -> datetime:
-    """The same instant in UTC; a naive datetime is read as UTC."""
+    """The same instant in UTC; a naive datetime is read as UTC. OverflowError when the
+    instant is outside the years 1 to 9999 once in UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def parse_time(raw: str) -> datetime:
+    """An ISO-8601 date-time (a bare date is its midnight) as an aware UTC datetime; without
+    an offset it is read as UTC. ValueError says what is wrong: not ISO-8601, or an instant
+    UTC cannot hold (9999-12-31T23:00:00-05:00 is in the year 10000 in UTC)."""
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        hint = " (send '+' in an offset as %2B)" if " " in raw.strip() else ""
+        raise ValueError(f"{shown(raw)} is not an ISO-8601 date-time{hint}") from None
+    try:
+        return as_utc(value)
+    except OverflowError:
+        raise ValueError(f"{shown(raw)} is out of range once converted to UTC") from None
+
+
+def utc_time(name: str, value: datetime | None) -> datetime | None:
+    """An already parsed time in UTC, as parse_time gives it; refused when UTC cannot hold it."""
+    if value is None:
+        return None
+    try:
+        return as_utc(value)
+    except OverflowError:
+        raise InvalidValueError(name, "is out of range once converted to UTC") from None
+
+
+def checked_text(name: str, value: str) -> str:
+    """Text compared as it is (case, accents and the empty string included), refused when no
+    database can take it: a NUL character (PostgreSQL refuses it), a lone surrogate (not
+    Unicode text), or more than MAX_TEXT_LENGTH characters."""
+    if len(value) > MAX_TEXT_LENGTH:
+        raise InvalidValueError(name, f"is longer than {MAX_TEXT_LENGTH} characters")
+    if "\x00" in value:
+        raise InvalidValueError(name, "must not contain the NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidValueError(name, "is not valid Unicode text (a lone surrogate)") from None
+    return value
+
+
+def checked_list(name: str, values: Sequence[Item] | None) -> tuple[Item, ...] | None:
+    """The values of a "one of" list; refused beyond MAX_LIST_VALUES. None: no condition."""
+    if values is None:
+        return None
+    if len(values) > MAX_LIST_VALUES:
+        raise InvalidValueError(name, f"lists more than {MAX_LIST_VALUES} values")
+    return tuple(values)
+
+
+def checked_int(name: str, value: int | None) -> int | None:
+    """An integer bound; refused outside GraphQL's Int range (MIN_INT to MAX_INT)."""
+    if value is not None and not MIN_INT <= value <= MAX_INT:
+        raise InvalidValueError(name, f"must be between {MIN_INT} and {MAX_INT}, got {value}")
+    return value
+
+
+def texts(name: str, values: Sequence[str] | None) -> tuple[str, ...] | None:
+    """A "one of" list of text values, each compared exactly as given (see checked_text)."""
+    found = checked_list(name, values)
+    return None if found is None else tuple(checked_text(name, value) for value in found)
+
+
+def canonical_id(text: str) -> str | None:
+    """The id as stored (lowercase, hyphenated UUID text) for a UUID written in any case or
+    form uuid.UUID reads; None for text that is no UUID, and so no row's id."""
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return None
+
+
+def ids(name: str, values: Iterable[str] | None) -> tuple[str, ...] | None:
+    """A "one of" list of ids, as stored. A value that is not a UUID is no row's id: it matches
+    nothing, so a list of only such values keeps no row (it is not an error)."""
+    found = checked_list(name, None if values is None else list(values))
+    if found is None:
+        return None
+    kept = (canonical_id(checked_text(name, value)) for value in found)
+    return tuple(dict.fromkeys(value for value in kept if value is not None))
+
+
+def id_prefix(name: str, text: str | None) -> Prefix | None:
+    """Ids starting with `text`, in any case. Every character is literal (`%` and `_` too): a
+    prefix no id can have (not hex and '-', longer than an id) matches nothing."""
+    return None if text is None else Prefix.of_id(checked_text(name, text))
+
+
+def text_prefix(name: str, text: str | None) -> Prefix | None:
+    """Text starting with `text`, case-sensitive, every character literal."""
+    return None if text is None else Prefix.of(checked_text(name, text))
 
 
 @dataclass(frozen=True)

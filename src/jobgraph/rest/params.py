@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from jobgraph.domain import (
@@ -18,17 +17,29 @@ from jobgraph.domain import (
     JobStatus,
     OrderDirection,
 )
-from jobgraph.query.spec import InvalidQueryError, JobFilterSpec, OffsetRequest, OrderTerm, Prefix
+from jobgraph.query import spec
+from jobgraph.query.spec import (
+    MAX_INT,
+    MAX_LIST_VALUES,
+    MAX_TEXT_LENGTH,
+    MIN_INT,
+    InvalidQueryError,
+    InvalidValueError,
+    JobFilterSpec,
+    OffsetRequest,
+    OrderTerm,
+    canonical_id,
+    checked_text,
+    parse_time,
+    shown,
+)
 
-# Bounds that keep every value inside what both databases can bind (runs is a 32-bit column,
-# OFFSET a 64-bit one) and every IN list far below their parameter limits.
-MAX_RUNS = 2**31 - 1
+# OFFSET binds as a 64-bit integer on both databases. Every other limit is the query core's,
+# shared with GraphQL: MAX_LIST_VALUES per repeated parameter, MAX_TEXT_LENGTH per text, and
+# runs bounds in GraphQL's Int range.
 MAX_OFFSET = 2**63 - 1
-MAX_VALUES_PER_PARAMETER = 500
-ID_LENGTH = 36
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-_ID_PREFIX = re.compile(r"[0-9a-fA-F-]*")
 
 
 class InvalidParametersError(InvalidQueryError):
@@ -59,18 +70,14 @@ class JobListQuery:
     window: OffsetRequest
 
 
-def _shown(raw: str) -> str:
-    return repr(raw if len(raw) <= 40 else raw[:40] + "…")
-
-
 def _integer(low: int, high: int) -> Callable[[str], int]:
     def read(raw: str) -> int:
         if not _INTEGER.fullmatch(raw):
-            raise ValueError(f"{_shown(raw)} is not an integer")
+            raise ValueError(f"{shown(raw)} is not an integer")
         # Longer than any bound: out of range without asking int() for thousands of digits.
         value = int(raw) if len(raw) <= 20 else (high + 1 if raw[0] != "-" else low - 1)
         if not low <= value <= high:
-            raise ValueError(f"must be between {low} and {high}, got {_shown(raw)}")
+            raise ValueError(f"must be between {low} and {high}, got {shown(raw)}")
         return value
 
     return read
@@ -81,39 +88,19 @@ def _choice(enum: type[StrEnum]) -> Callable[[str], str]:
 
     def read(raw: str) -> str:
         if raw not in allowed:
-            raise ValueError(f"{_shown(raw)} is not one of {', '.join(allowed)}")
+            raise ValueError(f"{shown(raw)} is not one of {', '.join(allowed)}")
         return raw
 
     return read
 
 
-def _uuid(raw: str) -> str:
-    try:
-        return str(uuid.UUID(raw))
-    except ValueError:
-        raise ValueError(f"{_shown(raw)} is not a UUID") from None
-
-
 def read_job_id(raw: str) -> str:
-    """The job id from a path, as the lowercase UUID text ids are stored as."""
-    try:
-        return _uuid(raw)
-    except ValueError as error:
-        raise InvalidParametersError({"id": str(error)}) from None
-
-
-def _id_prefix(raw: str) -> str:
-    if len(raw) > ID_LENGTH or not _ID_PREFIX.fullmatch(raw):
-        raise ValueError(
-            f"{_shown(raw)} cannot start a job id: use up to {ID_LENGTH} hex digits and '-'"
-        )
-    return raw.lower()
-
-
-def _text(raw: str) -> str:
-    if raw == "" or "\x00" in raw:
-        raise ValueError("must be a non-empty string without NUL characters")
-    return raw
+    """The job id from a path, as the lowercase UUID text ids are stored as; a path that
+    names no possible job is refused (422), where a filter value would match nothing."""
+    found = canonical_id(raw)
+    if found is None:
+        raise InvalidParametersError({"id": f"{shown(raw)} is not a UUID"})
+    return found
 
 
 def _boolean(raw: str) -> bool:
@@ -122,21 +109,7 @@ def _boolean(raw: str) -> bool:
         return True
     if lowered in ("false", "0"):
         return False
-    raise ValueError(f"{_shown(raw)} is not a boolean: use true, false, 1 or 0")
-
-
-def _datetime(raw: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        hint = " (send '+' in an offset as %2B)" if " " in raw else ""
-        raise ValueError(f"{_shown(raw)} is not an ISO-8601 date-time{hint}") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError(f"{_shown(raw)} is out of range once converted to UTC") from None
+    raise ValueError(f"{shown(raw)} is not a boolean: use true, false, 1 or 0")
 
 
 def _enum_schema(enum: type[StrEnum]) -> dict[str, Any]:
@@ -144,12 +117,14 @@ def _enum_schema(enum: type[StrEnum]) -> dict[str, Any]:
 
 
 _UUID_SCHEMA = {"type": "string", "format": "uuid"}
+_TEXT_SCHEMA = {"type": "string", "maxLength": MAX_TEXT_LENGTH}
 _DATE_SCHEMA = {"type": "string", "format": "date-time", "example": "2024-03-10T12:00:00Z"}
-_RUNS_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_RUNS}
+_RUNS_SCHEMA = {"type": "integer", "minimum": MIN_INT, "maximum": MAX_INT}
 _DATE_NOTE = (
     "ISO-8601 date-time, with an offset or Z; a date-time without one is read as UTC, "
-    "and a bare date as its midnight UTC."
+    "and a bare date as its midnight UTC. Refused when UTC cannot hold it."
 )
+_ID_NOTE = "Any case; a value that is not a UUID is no job's id and matches nothing."
 
 PARAMETERS: dict[str, Parameter] = {
     parameter.name: parameter
@@ -185,32 +160,40 @@ PARAMETERS: dict[str, Parameter] = {
             {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
             _integer(0, MAX_OFFSET),
         ),
-        Parameter("id", "Keep jobs with one of these ids.", _UUID_SCHEMA, _uuid, repeatable=True),
+        Parameter(
+            "id",
+            f"Keep jobs with one of these ids. {_ID_NOTE}",
+            _UUID_SCHEMA,
+            partial(checked_text, "id"),
+            repeatable=True,
+        ),
         Parameter(
             "id__starts_with",
-            "Keep jobs whose id starts with these characters (hex digits and '-', any case).",
-            {"type": "string", "maxLength": ID_LENGTH, "pattern": "^[0-9a-fA-F-]*$"},
-            _id_prefix,
+            "Keep jobs whose id starts with these characters, in any case. Every character is "
+            "literal (% and _ too); a prefix that no id can have matches nothing.",
+            _TEXT_SCHEMA,
+            partial(checked_text, "id__starts_with"),
         ),
         Parameter(
             "batch_id",
-            "Keep jobs of one of these batches.",
+            f"Keep jobs of one of these batches. {_ID_NOTE}",
             _UUID_SCHEMA,
-            _uuid,
+            partial(checked_text, "batch_id"),
             repeatable=True,
         ),
         Parameter(
             "project_id",
-            "Keep jobs of one of these projects.",
+            f"Keep jobs of one of these projects. {_ID_NOTE}",
             _UUID_SCHEMA,
-            _uuid,
+            partial(checked_text, "project_id"),
             repeatable=True,
         ),
         Parameter(
             "user_id",
-            "Keep jobs of one of these users.",
-            {"type": "string", "minLength": 1},
-            _text,
+            "Keep jobs of one of these users, compared exactly (case included; the empty "
+            "string is a value like any other).",
+            _TEXT_SCHEMA,
+            partial(checked_text, "user_id"),
             repeatable=True,
         ),
         Parameter(
@@ -231,13 +214,13 @@ PARAMETERS: dict[str, Parameter] = {
             "min_runs",
             "Keep jobs with at least this many runs.",
             _RUNS_SCHEMA,
-            _integer(0, MAX_RUNS),
+            _integer(MIN_INT, MAX_INT),
         ),
         Parameter(
             "max_runs",
             "Keep jobs with at most this many runs.",
             _RUNS_SCHEMA,
-            _integer(0, MAX_RUNS),
+            _integer(MIN_INT, MAX_INT),
         ),
         Parameter(
             "errors",
@@ -250,13 +233,13 @@ PARAMETERS: dict[str, Parameter] = {
             "start_date",
             f"Keep jobs whose start_timestamp is at or after this instant. {_DATE_NOTE}",
             _DATE_SCHEMA,
-            _datetime,
+            parse_time,
         ),
         Parameter(
             "end_date",
             f"Keep jobs whose end_timestamp is at or before this instant. {_DATE_NOTE}",
             _DATE_SCHEMA,
-            _datetime,
+            parse_time,
         ),
     )
 }
@@ -275,11 +258,14 @@ def _read_all(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
         if not parameter.repeatable and len(raws) > 1:
             problems[name] = f"given {len(raws)} times; pass it at most once"
             continue
-        if len(raws) > MAX_VALUES_PER_PARAMETER:
-            problems[name] = f"given {len(raws)} times; at most {MAX_VALUES_PER_PARAMETER}"
+        if len(raws) > MAX_LIST_VALUES:
+            problems[name] = f"given {len(raws)} times; at most {MAX_LIST_VALUES}"
             continue
         try:
             read = [parameter.read(raw) for raw in raws]
+        except InvalidValueError as error:
+            problems[name] = error.problem
+            continue
         except ValueError as error:
             problems[name] = str(error)
             continue
@@ -292,12 +278,12 @@ def _read_all(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
 def parse_job_query(items: Iterable[tuple[str, str]]) -> JobListQuery:
     """Read the query string's (name, value) pairs; InvalidParametersError lists all problems."""
     values = _read_all(items)
-    spec = JobFilterSpec(
-        ids=values.get("id"),
-        id_prefix=Prefix.of_id(values.get("id__starts_with")),
-        batch_ids=values.get("batch_id"),
-        project_ids=values.get("project_id"),
-        user_ids=values.get("user_id"),
+    kept = JobFilterSpec(
+        ids=spec.ids("id", values.get("id")),
+        id_prefix=spec.id_prefix("id__starts_with", values.get("id__starts_with")),
+        batch_ids=spec.ids("batch_id", values.get("batch_id")),
+        project_ids=spec.ids("project_id", values.get("project_id")),
+        user_ids=spec.texts("user_id", values.get("user_id")),
         statuses=values.get("status"),
         origins=values.get("origin"),
         min_runs=values.get("min_runs"),
@@ -311,7 +297,7 @@ def parse_job_query(items: Iterable[tuple[str, str]]) -> JobListQuery:
     window = OffsetRequest(
         limit=values.get("limit", DEFAULT_PAGE_SIZE), offset=values.get("offset", 0)
     )
-    return JobListQuery(spec, order, window)
+    return JobListQuery(kept, order, window)
 
 
 def openapi_parameters() -> list[dict[str, Any]]:
