@@ -103,6 +103,12 @@ RAW_REQUESTS: list[tuple[str, bytes, dict[str, str]]] = [
     ("two content types", JSON_BODY, {"content-type": "text/plain, application/json"}),
     ("multipart accepted", JSON_BODY, JSON | {"accept": 'multipart/mixed;subscriptionSpec="1.0"'}),
     ("event stream accepted", JSON_BODY, JSON | {"accept": "text/event-stream"}),
+    ("from a browser", JSON_BODY, JSON | {"origin": "https://example.org"}),
+    (
+        "from a browser, refused",
+        b'{"query": "{ jobs(first: 0) { totalCount } }"}',
+        JSON | {"origin": "http://a.b"},
+    ),
 ]
 
 
@@ -129,13 +135,14 @@ def documents_in_tests() -> Iterator[tuple[str, str]]:
 
 
 def _outcome(response: Response) -> str:
-    """Status, content type and the body as JSON text: key order and number types count,
-    whitespace does not."""
+    """Status, headers (but the length) and the body as JSON text: key order and number types
+    count, whitespace does not."""
     try:
         body = json.dumps(response.json(), ensure_ascii=False)
     except ValueError:
         body = response.text
-    return f"{response.status_code} {response.headers.get('content-type')} {body}"
+    headers = sorted((k, v) for k, v in response.headers.items() if k != "content-length")
+    return f"{response.status_code} {headers} {body}"
 
 
 @dataclass
@@ -181,7 +188,7 @@ class Differ:
         answered = self.service.answered > before
         tally.compared += 1
         if isinstance(compiled, asyncio.CancelledError) and not answered:
-            compiled = await _retried(self.reference, content, headers)
+            compiled = await _retried(self.compiled, content, headers)
         if isinstance(reference, asyncio.CancelledError):
             reference = await _retried(self.reference, content, headers)
         if isinstance(compiled, BaseException) or isinstance(reference, BaseException):

@@ -205,28 +205,30 @@ class _Collector:
         return False
 
     def _included(self, selection: Any) -> bool:
-        # Every directive is read before deciding: the reference may read one this would skip.
-        included = True
+        """As graphql-core decides: @skip first, then @include (the first of each)."""
+        found: dict[str, Any] = {}
         for directive in selection.directives or ():
-            name = directive.name.value
-            if name not in ("skip", "include"):
-                continue
-            argument = next((a for a in directive.arguments if a.name.value == "if"), None)
-            if argument is None:
-                raise NotCompiledError("a directive without `if`")
-            value = argument.value
-            if isinstance(value, BooleanValueNode):
-                flag = value.value
-            elif isinstance(value, VariableNode):
-                found = self.directives.get(value.name.value)
-                if found is None:  # null sent for a defaulted variable: the reference refuses it
-                    raise NotCompiledError("a directive's `if` is null")
-                flag = bool(found)
-            else:
-                raise NotCompiledError("a directive argument of another kind")
-            if flag == (name == "skip"):
-                included = False
-        return included
+            found.setdefault(directive.name.value, directive)
+        if self._flag(found.get("skip")):
+            return False
+        return self._flag(found.get("include")) is not False
+
+    def _flag(self, directive: Any) -> bool | None:
+        """A directive's `if`, None when there is no directive."""
+        if directive is None:
+            return None
+        argument = next((a for a in directive.arguments if a.name.value == "if"), None)
+        if argument is None:
+            raise NotCompiledError("a directive without `if`")
+        value = argument.value
+        if isinstance(value, BooleanValueNode):
+            return value.value
+        if isinstance(value, VariableNode):
+            flag = self.directives.get(value.name.value)
+            if flag is None:  # null sent for a defaulted variable: the reference refuses it
+                raise NotCompiledError("a directive's `if` is null")
+            return bool(flag)
+        raise NotCompiledError("a directive argument of another kind")
 
 
 def compile_operation(
