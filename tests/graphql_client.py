@@ -32,7 +32,7 @@ async def graphql_error(
 ) -> str:
     """The messages of a request that must fail, joined."""
     response = await client.post("/graphql", json={"query": query, "variables": variables or {}})
-    assert response.status_code in (200, 400), response.text
+    assert response.status_code in (200, 400, 422), response.text
     body = response.json()
     assert body.get("errors"), body
     return " | ".join(error["message"] for error in body["errors"])

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncIterator
-from html.parser import HTMLParser
 
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from httpx import ASGITransport, AsyncClient
 
+from jobgraph.assets import FAVICON_PATH
 from jobgraph.graphql.ide import (
     DEFAULT_QUERY,
     SCRIPTS,
@@ -21,39 +21,7 @@ from jobgraph.graphql.ide import (
     graphiql_html,
     install_ide,
 )
-
-
-class _AssetCollector(HTMLParser):
-    """Collects every <script src> and <link href> of a page, and its <title>."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.scripts: list[str] = []
-        self.links: list[str] = []
-        self.titles: list[str] = []
-        self._in_title = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "script" and values.get("src") is not None:
-            self.scripts.append(str(values["src"]))
-        if tag == "link" and values.get("href") is not None:
-            self.links.append(str(values["href"]))
-        self._in_title = tag == "title"
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in_title = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.titles.append(data)
-
-
-def collect(page: str) -> _AssetCollector:
-    collector = _AssetCollector()
-    collector.feed(page)
-    collector.close()
-    return collector
+from tests.pages import collect
 
 
 @pytest.fixture
@@ -78,6 +46,7 @@ def test_graphiql_html_has_no_external_url() -> None:
     found = collect(page)
     for url in found.scripts + found.links:
         assert url.startswith(f"{STATIC_PATH}/"), url
+    assert found.icons == [FAVICON_PATH]
 
 
 def test_graphiql_html_title_scripts_and_stylesheets() -> None:
@@ -100,6 +69,14 @@ def test_graphiql_html_posts_to_the_given_path_with_the_default_query() -> None:
     assert "query RecentJobs {" in DEFAULT_QUERY
     assert "subscriptionUrl:" not in page
     assert "Cookies" not in page
+
+
+def test_graphiql_html_keeps_the_query_in_the_url_under_get_parameter_names() -> None:
+    page = graphiql_html()
+    assert "parameters.query || parameters.q || DEFAULT_QUERY" in page
+    assert "updateURL({ query: newQuery" in page
+    assert "operationName: parameters.operationName" in page
+    assert "updateURL({ operationName: newName })" in page
 
 
 def test_graphiql_html_escapes_the_path_inside_the_script() -> None:

@@ -32,7 +32,7 @@ from jobgraph.graphql.limits import (
 from jobgraph.graphql.schema import build_schema
 from jobgraph.settings import Settings
 from tests.factories import Factory
-from tests.graphql_client import graphql, graphql_error, run_graphql
+from tests.graphql_client import graphql_error, run_graphql
 
 SCHEMA = build_schema()._schema
 
@@ -167,13 +167,17 @@ async def test_the_depth_limit_refuses_one_level_past_fifteen(client: AsyncClien
     fifteen = '{ job(id: "x") { ' + parents(14) + " } }"
     assert await run_graphql(client, fifteen) == {"job": None}
     sixteen = 'query Deep { job(id: "x") { ' + parents(15) + " } }"
-    body = await graphql(client, sixteen)
-    assert body["errors"] == [
-        {
-            "message": "'Deep' exceeds maximum operation depth of 15",
-            "locations": [{"line": 1, "column": 29 + 9 * 15}],  # the `id` in the 15th parent
-        }
-    ]
+    response = await client.post("/graphql", json={"query": sixteen})
+    assert response.status_code == 422
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "'Deep' exceeds maximum operation depth of 15",
+                "locations": [{"line": 1, "column": 29 + 9 * 15}],  # the `id` in the 15th parent
+                "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
+            }
+        ]
+    }
     anonymous = '{ job(id: "x") { ...P } } fragment P on Job { ' + parents(15) + " }"
     error = await graphql_error(client, anonymous)
     assert error == "'anonymous' exceeds maximum operation depth of 15"

@@ -9,15 +9,20 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from jobgraph import __version__
+from jobgraph.assets import FAVICON_PATH, favicon
 from jobgraph.db.engine import Database, make_database, make_engine
 from jobgraph.db.raw import make_reader
 from jobgraph.graphql.compiled.edge import CompiledGraphQLEdge
 from jobgraph.graphql.compiled.service import CompiledGraphQL
-from jobgraph.graphql.router import GRAPHQL_PATH, install_graphql
+from jobgraph.graphql.router import GRAPHQL_PATH, install_graphql, route_error
 from jobgraph.rest import install_rest
+from jobgraph.rest.docs import install_docs
+from jobgraph.rest.jsend import route_failure
 from jobgraph.settings import Settings, load_settings
 
 
@@ -38,6 +43,16 @@ class JobgraphApp(FastAPI):
 
 def _has_origin(scope: Scope) -> bool:
     return any(name == b"origin" for name, _value in scope["headers"])
+
+
+async def answer_http_error(request: Request, error: Exception) -> Response:
+    """A request that no route takes (unknown path, method not allowed, missing asset): a
+    GraphQL response on /graphql, a JSend fail everywhere else, never `{"detail": ...}`."""
+    assert isinstance(error, HTTPException)
+    method, path = request.method, request.url.path
+    if path.rstrip("/") == GRAPHQL_PATH:
+        return route_error(method, error.status_code, error.headers)
+    return route_failure(method, path, error.status_code, str(error.detail), error.headers)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -67,8 +82,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Quantum-computing jobs as a queryable graph, with a Pasqal Cloud "
         "compatible REST job list.",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, from vendored assets
+        redoc_url=None,
+        exception_handlers={HTTPException: answer_http_error},
     )
     app.state.settings = settings
+    app.add_route(FAVICON_PATH, favicon, include_in_schema=False)
 
     @app.get("/healthz", tags=["health"], summary="Whether the database answers")
     async def healthz(request: Request) -> JSONResponse:
@@ -86,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(CompiledGraphQLEdge, path=GRAPHQL_PATH)
     app.edge = CompiledGraphQLEdge(super(JobgraphApp, app).__call__, GRAPHQL_PATH)
     install_rest(app, settings)
+    install_docs(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Most objects one GraphQL request may ask for across nested lists.",
     )
+    graphql_get_max_age: int = Field(
+        default=10,
+        ge=0,
+        description="Seconds an HTTP cache may reuse a GET /graphql answer before asking again "
+        "(with its ETag); 0 makes caches ask every time.",
+    )
     sql_echo: bool = False
     compiled_graphql: bool = Field(
         default=True,

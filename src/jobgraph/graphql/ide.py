@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from pathlib import Path
 
 from fastapi import FastAPI
-from starlette.responses import Response
-from starlette.staticfiles import PathLike, StaticFiles
-from starlette.types import Scope
+
+from jobgraph.assets import FAVICON_PATH, AssetFiles
 
 STATIC_PATH = "/graphiql/static"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -34,13 +32,6 @@ SCRIPTS = (
     f"graphiql-plugin-explorer-{EXPLORER_VERSION}/index.umd.js",
 )
 
-_CONTENT_TYPES = {
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".LICENSE": "text/plain; charset=utf-8",
-}
-_CACHE_CONTROL = "public, max-age=31536000, immutable"
-
 DEFAULT_QUERY = """\
 # Welcome to jobgraph: quantum-computing jobs as a graph.
 # Press Ctrl-Enter (or the play button) to run.
@@ -54,29 +45,9 @@ query RecentJobs {
 """
 
 
-class _AssetFiles(StaticFiles):
-    """StaticFiles with explicit JS/CSS content types (the OS mime table can be wrong, e.g.
-    text/plain for .js) and year-long caching, safe because asset paths carry versions."""
-
-    def file_response(
-        self,
-        full_path: PathLike,
-        stat_result: os.stat_result,
-        scope: Scope,
-        status_code: int = 200,
-    ) -> Response:
-        response = super().file_response(full_path, stat_result, scope, status_code)
-        content_type = _CONTENT_TYPES.get(Path(full_path).suffix)
-        if content_type is not None and response.status_code == 200:
-            response.headers["content-type"] = content_type
-        response.headers["cache-control"] = _CACHE_CONTROL
-        response.headers["x-content-type-options"] = "nosniff"
-        return response
-
-
 def install_ide(app: FastAPI) -> None:
     """Serve the vendored GraphiQL assets under STATIC_PATH."""
-    app.mount(STATIC_PATH, _AssetFiles(directory=STATIC_DIR), name="graphiql-static")
+    app.mount(STATIC_PATH, AssetFiles(directory=STATIC_DIR), name="graphiql-static")
 
 
 def _script_literal(value: str) -> str:
@@ -99,6 +70,7 @@ def graphiql_html(graphql_path: str = "/graphql") -> str:
         .replace("__SCRIPTS__", scripts)
         .replace("__FETCH_URL__", _script_literal(graphql_path))
         .replace("__DEFAULT_QUERY__", _script_literal(DEFAULT_QUERY))
+        .replace("__FAVICON__", html.escape(FAVICON_PATH, quote=True))
     )
 
 
@@ -111,6 +83,7 @@ _PAGE = """\
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>jobgraph GraphiQL</title>
+    <link rel="icon" href="__FAVICON__" />
 __STYLESHEETS__
     <style>
       body {
@@ -151,8 +124,10 @@ __SCRIPTS__
       const DEFAULT_QUERY = __DEFAULT_QUERY__;
       const fetchURL = __FETCH_URL__;
 
-      // The query and variables live in the page's query string, for sharing; headers are kept
-      // in the browser's local storage instead (shouldPersistHeaders).
+      // The query, variables and operation name live in the page's query string, under the
+      // names GET /graphql reads, so the URL of the page is also the URL of the query's JSON
+      // (a JSON client gets the answer, a browser this page). Headers are kept in the browser's
+      // local storage instead (shouldPersistHeaders). `q` is read for links from before.
       const parameters = {};
       for (const entry of window.location.search.slice(1).split("&")) {
         const eq = entry.indexOf("=");
@@ -178,13 +153,17 @@ __SCRIPTS__
       const fetcher = GraphiQL.createFetcher({ url: fetchURL });
 
       function GraphiQLWithExplorer() {
-        const [query, setQuery] = React.useState(parameters.q || DEFAULT_QUERY);
+        const [query, setQuery] = React.useState(parameters.query || parameters.q || DEFAULT_QUERY);
         const [variables, setVariables] = React.useState(parameters.variables);
         const [headers, setHeaders] = React.useState(parameters.headers);
 
         function onEditQuery(newQuery) {
           setQuery(newQuery);
-          updateURL({ q: newQuery });
+          updateURL({ query: newQuery, q: "" });
+        }
+
+        function onEditOperationName(newName) {
+          updateURL({ operationName: newName });
         }
 
         function onEditVariables(newVariables) {
@@ -206,6 +185,8 @@ __SCRIPTS__
           variables: variables,
           headers: headers,
           onEditQuery: onEditQuery,
+          operationName: parameters.operationName,
+          onEditOperationName: onEditOperationName,
           onEditVariables: onEditVariables,
           onEditHeaders: onEditHeaders,
           inputValueDeprecation: true,

@@ -15,6 +15,7 @@ from graphql import (
 )
 from strawberry.extensions import AddValidationRules, SchemaExtension
 
+from jobgraph.graphql.errors import ErrorCode, with_code
 from jobgraph.graphql.limits_walk import (
     alias_count,
     count_requested,
@@ -99,11 +100,12 @@ def nodes_error(
     requested = count_requested(operation.selection_set, fragments, variables)
     if requested <= max_nodes:
         return None
-    return GraphQLError(
+    error = GraphQLError(
         f"this query could return up to {requested:,} objects, more than the "
         f"limit of {max_nodes:,}: ask for smaller pages (first/last) or "
         "fewer nested lists"
     )
+    return with_code(error, ErrorCode.GRAPHQL_VALIDATION_FAILED)
 
 
 def check_document(

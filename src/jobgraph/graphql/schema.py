@@ -7,13 +7,14 @@ from datetime import datetime
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxTokensLimiter
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 from strawberry.utils.logging import StrawberryLogger
 
 from jobgraph.graphql.connections import Connection
 from jobgraph.graphql.context import Context
+from jobgraph.graphql.errors import ErrorCodes, MaskUnexpectedErrors, is_unexpected
 from jobgraph.graphql.inputs import DATETIME
 from jobgraph.graphql.limits import MaxAliasesLimiter, MaxDepthLimiter, MaxNodesLimiter
 from jobgraph.graphql.types import (
@@ -89,16 +90,6 @@ class Query:
     )
 
 
-def is_unexpected(error: GraphQLError) -> bool:
-    """A failure inside a resolver that the client did not cause: a bug or an outage."""
-    cause = error.original_error
-    return (
-        error.path is not None
-        and cause is not None
-        and not isinstance(cause, InvalidQueryError | GraphQLError)
-    )
-
-
 class JobgraphSchema(strawberry.Schema):
     """Logs only unexpected errors; bad input is the client's to read, not the operator's."""
 
@@ -113,7 +104,8 @@ class JobgraphSchema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema, with query depth, alias and size limits from the settings.
 
-    Unexpected errors reach clients as "Unexpected error." so no internals leak out.
+    Unexpected errors reach clients as "Unexpected error." so no internals leak out; every
+    error carries `extensions.code` (graphql/errors.py).
     """
     settings = settings or Settings()
     return JobgraphSchema(
@@ -121,7 +113,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=[Job, Batch, Project],
         config=StrawberryConfig(scalar_map={datetime: DATETIME}),
         extensions=[
-            lambda: MaskErrors(should_mask_error=is_unexpected),
+            ErrorCodes,  # first, so that it codes the errors after masking
+            MaskUnexpectedErrors,
             lambda: MaxDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),

@@ -53,6 +53,8 @@ def parse_time(raw: str) -> datetime:
     an offset it is read as UTC. ValueError says what is wrong: not ISO-8601, or an instant
     UTC cannot hold (9999-12-31T23:00:00-05:00 is in the year 10000 in UTC)."""
     try:
+        if not raw.isascii() or "\x00" in raw:  # fromisoformat stops reading at a NUL
+            raise ValueError(raw)
         value = datetime.fromisoformat(raw)
     except ValueError:
         hint = " (send '+' in an offset as %2B)" if " " in raw.strip() else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Generic, Literal, TypeVar
 
 import orjson
@@ -93,3 +94,21 @@ def fail_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         422: "Invalid parameters; `data` names each one and its problem.",
     }
     return {code: {"model": Fail, "description": described[code]} for code in codes}
+
+
+def route_failure(
+    method: str, path: str, status: int, detail: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    """The JSend answer to a request that no route takes: 404 for an unknown path, 405 for a
+    method the path does not take (its Allow header kept); any other status with `detail`."""
+    allowed = (headers or {}).get("Allow", "")
+    if status == 404:
+        error = RestError(404, f"Not found: no route for {method} {path}.", {"path": path})
+    elif status == 405:
+        message = f"Method {method} is not allowed on {path}; use {allowed or 'another method'}."
+        error = RestError(405, message, {"method": method, "allowed": allowed})
+    else:
+        error = RestError(status, f"{method} {path}: {detail}")
+    response = failure(error)
+    response.headers.update(headers or {})
+    return response
