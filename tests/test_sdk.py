@@ -13,6 +13,7 @@ import pytest
 import uvicorn
 from pasqal_cloud.authentication import TokenProvider
 from pasqal_cloud.endpoints import Endpoints
+from pasqal_cloud.errors import BatchFetchingError
 from pasqal_cloud.job import Job
 from pasqal_cloud.sdk import SDK
 from pasqal_cloud.utils.constants import JobStatus
@@ -194,3 +195,13 @@ def test_sdk_full_result_is_none_without_result(sdk: SDK) -> None:
     job = sdk.get_job(WITHOUT_RESULT)
     assert job.full_result is None
     assert job.result is None
+
+
+def test_sdk_errors_from_routes_jobgraph_does_not_serve_are_readable(sdk: SDK) -> None:
+    with pytest.raises(BatchFetchingError) as raised:
+        sdk.get_batch(BATCH)
+    first_line = str(raised.value).split("\n", 1)[0]
+    assert (
+        first_line
+        == f"Batch fetching failed: 404: Not found: no route for GET /api/v2/batches/{BATCH}."
+    )

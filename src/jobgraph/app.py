@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 
 from jobgraph import __version__
@@ -50,9 +51,23 @@ async def answer_http_error(request: Request, error: Exception) -> Response:
     GraphQL response on /graphql, a JSend fail everywhere else, never `{"detail": ...}`."""
     assert isinstance(error, HTTPException)
     method, path = request.method, request.url.path
+    headers = dict(error.headers or {})
+    if error.status_code == 405:  # Starlette names the first route's methods only
+        headers["Allow"] = _allowed_methods(request)
     if path.rstrip("/") == GRAPHQL_PATH:
-        return route_error(method, error.status_code, error.headers)
-    return route_failure(method, path, error.status_code, str(error.detail), error.headers)
+        return route_error(method, error.status_code, headers)
+    return route_failure(method, path, error.status_code, str(error.detail), headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path (asked of the routes themselves, as FastAPI
+    nests included routers)."""
+    allowed = []
+    for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"):
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
