@@ -50,6 +50,7 @@ UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 INTS = [-1, 0, 1, 2, 50, 99, 100, 101, 500, 1000, 2**31 - 1]
 TEXTS = ["", "abc", "ABC", "ab", "zz", "ü", "✨", "\U0010ffff", "Alp", "\u0392\u03ae", "g", "orion"]
 MAX_LEVEL = 3  # objects nested below the root
+MAX_DOCUMENT = 2000  # characters
 
 
 class Enum(str):
@@ -178,7 +179,9 @@ class OperationGenerator:
     # Values
 
     def _pick(self, values: list[Any], most: int = 3) -> list[Any]:
-        return self.rng.sample(values, self.rng.randint(0, min(most, len(values))))
+        """Up to `most` of the values; none only now and then."""
+        count = 0 if self.rng.random() < 0.1 else self.rng.randint(1, min(most, len(values)))
+        return self.rng.sample(values, count)
 
     def an_id(self, kind: str | None = None) -> str:
         roll = self.rng.random()
@@ -278,8 +281,8 @@ class OperationGenerator:
         if default and "!" not in type_text[-1:] and not _has_var(value):
             self.op.definitions[name] = f"{type_text} = {render(value)}"
             roll = self.rng.random()
-            if roll < 0.4:  # null, the default, or another value
-                self.op.values[name] = None if roll < 0.25 else value
+            if roll < 0.3:  # null, the default, or another value
+                self.op.values[name] = None if roll < 0.1 else value
             return name
         self.op.definitions[name] = type_text
         if value is not None or self.rng.random() < 0.5:
@@ -293,17 +296,16 @@ class OperationGenerator:
         return f"${self._declare(type_text, value, default=self.rng.random() < 0.15)}"
 
     def directive(self) -> str:
-        """Mostly none; else @include or @skip (rarely both) on a literal or a variable."""
+        """Mostly none; else @include or @skip (now and then both) on a literal or a variable."""
         if self.rng.random() < 0.02:
-            return self._directive(self.rng.random() * 0.15) + self._directive(
-                self.rng.random() * 0.15
-            )
-        return self._directive(self.rng.random())
+            first, second = self.rng.sample(["include", "skip"], 2)
+            roll = self.rng.random() * 0.15
+            return self._directive(roll, first) + self._directive(roll, second)
+        return self._directive(self.rng.random(), self.rng.choice(["include", "skip"]))
 
-    def _directive(self, roll: float) -> str:
+    def _directive(self, roll: float, name: str) -> str:
         if roll > 0.15:
             return ""
-        name = "include" if self.rng.random() < 0.5 else "skip"
         flag = self.rng.random() < 0.5
         if roll < 0.04:
             return f" @{name}(if: {render(flag)})"
@@ -312,7 +314,7 @@ class OperationGenerator:
         return f" @{name}(if: ${self._declare('Boolean!', flag)})"
 
     def alias(self, name: str) -> str:
-        if self.rng.random() < 0.12:
+        if self.rng.random() < 0.1:
             self.counter += 1
             return f"a{self.counter}: {name}"
         return name
@@ -351,14 +353,14 @@ class OperationGenerator:
             if _is_leaf(spec) or level >= MAX_LEVEL:
                 continue
             if named.name in ENTITIES:
-                if self.rng.random() < 0.25:
+                if self.rng.random() < 0.2:
 
                     def target(kind: str = named.name) -> str:
                         return self.selection(kind, level + 1, scale)
 
                     items.append(_Item(self.alias(name), target(), target))
             elif named.name.endswith("Connection"):
-                if self.rng.random() < 0.3 / (level + 1):
+                if self.rng.random() < 0.4 / (level + 1):
                     items.append(self.connection(spec, name, level + 1, scale))
             elif self.rng.random() < 0.3:  # Batch.jobsCountPerStatus
                 parts = self._pick(["status", "count", "__typename"]) or ["count"]
@@ -476,7 +478,7 @@ class OperationGenerator:
         query = _object_type("Query")
         roll = self.rng.random()
         if roll < 0.55:
-            name = self.rng.choices(["jobs", "batches", "projects"], weights=[3, 2, 1])[0]
+            name = self.rng.choices(["jobs", "batches", "projects"], weights=[4, 3, 2])[0]
             return self.connection(query.fields[name], name, 0, 1)
         if roll < 0.75:
             name = self.rng.choice(["job", "batch", "project"])
@@ -495,6 +497,12 @@ class OperationGenerator:
 
     def operation(self, label: str) -> Operation:
         """One random document, with one or two operations; the request names one."""
+        while True:  # the rare huge document costs much to validate and adds little
+            found = self._operation(label)
+            if len(found.query) <= MAX_DOCUMENT:
+                return found
+
+    def _operation(self, label: str) -> Operation:
         self.counter = 0
         self.fragments = []
         texts: list[tuple[str, _Op]] = []

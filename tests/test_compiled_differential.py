@@ -104,6 +104,16 @@ RAW_REQUESTS: list[tuple[str, bytes, dict[str, str]]] = [
     ("multipart accepted", JSON_BODY, JSON | {"accept": 'multipart/mixed;subscriptionSpec="1.0"'}),
     ("event stream accepted", JSON_BODY, JSON | {"accept": "text/event-stream"}),
     ("from a browser", JSON_BODY, JSON | {"origin": "https://example.org"}),
+    ("extensions as text", _body(extensions="x"), JSON),
+    ("empty operationName", _body(operationName=""), JSON),
+    ("GraphQL media type", JSON_BODY, JSON | {"accept": "application/graphql-response+json"}),
+    ("either media type", JSON_BODY, JSON | {"accept": "application/json;q=0.5, */*"}),
+    ("no media type we have", JSON_BODY, JSON | {"accept": "text/html"}),
+    (
+        "GraphQL media type, refused",
+        b'{"query": "{ jobs(first: 0) { totalCount } }"}',
+        JSON | {"accept": "application/graphql-response+json"},
+    ),
     (
         "from a browser, refused",
         b'{"query": "{ jobs(first: 0) { totalCount } }"}',
@@ -134,9 +144,11 @@ def documents_in_tests() -> Iterator[tuple[str, str]]:
                     yield f"{path.name}:{node.lineno}", text
 
 
-def _outcome(response: Response) -> str:
+def _outcome(response: Response | BaseException) -> str:
     """Status, headers (but the length) and the body as JSON text: key order and number types
-    count, whitespace does not."""
+    count, whitespace does not. Or the exception the app raised."""
+    if isinstance(response, BaseException):
+        return f"raised {response!r}"
     try:
         body = json.dumps(response.json(), ensure_ascii=False)
     except ValueError:
@@ -155,6 +167,7 @@ class Tally:
     answered: int = 0
     not_answered: list[str] = field(default_factory=list)
     unstable: list[str] = field(default_factory=list)  # the reference varied; see Differ.send
+    crashed: list[str] = field(default_factory=list)  # the reference raised; see _retried
 
 
 class Differ:
@@ -191,17 +204,13 @@ class Differ:
             compiled = await _retried(self.compiled, content, headers)
         if isinstance(reference, asyncio.CancelledError):
             reference = await _retried(self.reference, content, headers)
-        if isinstance(compiled, BaseException) or isinstance(reference, BaseException):
-            tally.mismatches.append(f"--- {label}\n{shown[:3000]}\n{compiled!r}\n{reference!r}")
-            return None
         got, expected = _outcome(compiled), _outcome(reference)
         if got != expected and not answered:
             # Both answers come from the reference executor, whose list of errors varies when
             # several fields fail at once (graphql-core cancels the siblings of a failed field
             # at random points); its own answers to the same request must include this one.
             for _ in range(10):
-                again = await _retried(self.reference, content, headers)
-                if not isinstance(again, BaseException) and _outcome(again) == got:
+                if _outcome(await _retried(self.reference, content, headers)) == got:
                     tally.unstable.append(label)
                     expected = got
                     break
@@ -210,6 +219,9 @@ class Differ:
                 f"--- {label} (compiled path answered: {answered})\n{shown[:3000]}\n"
                 f"compiled  {got[:3000]}\nreference {expected[:3000]}"
             )
+        if not isinstance(reference, Response):
+            tally.crashed.append(label)
+            return None
         try:
             body = reference.json()
         except ValueError:
@@ -231,10 +243,10 @@ async def _retried(
     A known reference bug: when a resolver raises (bad arguments on a nested list) while
     siblings await a shared DataLoader future, graphql-core cancels the failing branch and
     with it the shared future, and the other awaiters' CancelledError escapes the request.
-    It strikes at random, so the request is sent again until it gets an answer.
+    It strikes at random, so the request is sent again a few times for an answer.
     """
     found: Response | BaseException = asyncio.CancelledError()
-    for _ in range(20):
+    for _ in range(5):
         try:
             return await client.post("/graphql", content=content, headers=headers)
         except asyncio.CancelledError as error:
@@ -349,6 +361,8 @@ async def test_compiled_and_reference_paths_answer_identically(
     assert not generated.mismatches, _report(generated)
     assert fixed.compared >= 60
     assert generated.compared == GENERATED
+    crashed = fixed.crashed + generated.crashed  # the reference bug in _retried, both paths alike
+    assert len(crashed) <= GENERATED // 50, crashed
     assert generated.valid >= GENERATED // 2  # most generated operations are valid ...
     share = generated.answered / generated.valid  # ... and the compiled path answers them
     assert share >= MIN_ANSWERED_SHARE, (share, generated.not_answered[:20])

@@ -8,9 +8,9 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from jobgraph.graphql import http
 from jobgraph.graphql.compiled.service import CompiledGraphQL
 
-JSON_HEADERS = [(b"content-type", b"application/json")]
 MAX_BODY = 1 << 20  # larger bodies go to the reference path whole
 VARY_ORIGIN = (b"vary", b"Origin")
 
@@ -36,7 +36,11 @@ class CompiledGraphQLEdge:
             await self.app(scope, _replay(body, more, receive), send)
             return
         payload = orjson.dumps(answer)
-        headers = [*JSON_HEADERS, (b"content-length", str(len(payload)).encode())]
+        media = http.content_type(http.response_media(_header(scope, b"accept")), 200)
+        headers = [
+            (b"content-type", media.encode("latin-1")),
+            (b"content-length", str(len(payload)).encode()),
+        ]
         if _skips_cors(scope):
             headers.append(VARY_ORIGIN)
         await send({"type": "http.response.start", "status": 200, "headers": headers})
@@ -45,11 +49,16 @@ class CompiledGraphQLEdge:
     def _candidate(self, scope: Scope) -> bool:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:
             return False
-        for name, value in scope["headers"]:
-            if name == b"content-type":
-                # Exactly as written: the reference refuses `Application/JSON` with a 400.
-                return bool(value.split(b";")[0].strip() == b"application/json")
-        return False
+        media = _header(scope, b"content-type") or ""
+        return media.split(";", 1)[0].strip().lower() == http.JSON  # as http.read_post reads it
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    """The first header of that name, as Starlette's `request.headers.get` reads it."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
 
 
 def _skips_cors(scope: Scope) -> bool:
@@ -92,7 +101,8 @@ def _replay(body: bytes, more: bool, receive: Receive) -> Receive:
 
 
 def _request(body: bytes) -> tuple[str, dict[str, Any] | None, str | None] | None:
-    """(query, variables, operationName) of a well-formed single request, else None."""
+    """(query, variables, operationName) of a well-formed single request, else None; what
+    http.read_post refuses is refused here too, so the reference path explains it."""
     try:
         parsed = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -106,6 +116,6 @@ def _request(body: bytes) -> tuple[str, dict[str, Any] | None, str | None] | Non
     )
     if not isinstance(query, str) or not isinstance(variables, dict | None):
         return None
-    if not isinstance(name, str | None):
+    if not isinstance(name, str | None) or not isinstance(parsed.get("extensions"), dict | None):
         return None
-    return query, variables, name
+    return query, variables, name or None  # "" is no name, as on the reference path
