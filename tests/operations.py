@@ -191,14 +191,19 @@ class OperationGenerator:
         return found.upper() if roll < 0.12 else found
 
     def a_time(self) -> str:
-        moment = self.rng.choice(self.times) + timedelta(seconds=self.rng.choice([0, 0, 1, -1]))
-        style = self.rng.randrange(5)
+        """A time near one of the data's, in one of the forms DateTime takes."""
+        moment = self.rng.choice(self.times)
+        shift, style = self.rng.choice([0, 0, 1, -1]), self.rng.randrange(5)
+        try:
+            moment += timedelta(seconds=shift)
+            if style == 2:
+                return moment.astimezone(timezone(timedelta(hours=2))).isoformat()
+        except OverflowError:  # the first or last instant there is
+            pass
         if style == 0:
             return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         if style == 1:
             return moment.replace(tzinfo=None).isoformat()  # naive times are UTC
-        if style == 2:
-            return moment.astimezone(timezone(timedelta(hours=2))).isoformat()
         return moment.isoformat()
 
     def _input_value(self, owner: str, name: str, kind: GraphQLInputType, depth: int) -> Any:

@@ -15,6 +15,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from tests.operations import Cursors, Operation, OperationGenerator, cursor_sign
 TESTS = Path(__file__).resolve().parent
 README = TESTS.parent / "README.md"
 GENERATED = 1000
+UNUSUAL_GENERATED = 150  # over unusual_dataset()
 SEED = 20240310
 MIN_ANSWERED_SHARE = 0.9  # of the generated operations the reference answers without error
 
@@ -120,6 +122,13 @@ RAW_REQUESTS: list[tuple[str, bytes, dict[str, str]]] = [
         JSON | {"origin": "http://a.b"},
     ),
 ]
+
+
+# The reference executor leaves coroutines unawaited when it cancels a failed field's siblings.
+LEFT_COROUTINES = pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
+UNRAISABLE_COROUTINES = pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <coroutine object:pytest.PytestUnraisableExceptionWarning"
+)
 
 
 def readme_examples() -> list[str]:
@@ -340,11 +349,8 @@ def _report(tally: Tally) -> str:
     )
 
 
-# The reference executor leaves coroutines unawaited when it cancels a failed field's siblings.
-@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
-@pytest.mark.filterwarnings(
-    "ignore:Exception ignored in. <coroutine object:pytest.PytestUnraisableExceptionWarning"
-)
+@LEFT_COROUTINES
+@UNRAISABLE_COROUTINES
 async def test_compiled_and_reference_paths_answer_identically(
     database_url: str, db: Database
 ) -> None:
@@ -366,6 +372,49 @@ async def test_compiled_and_reference_paths_answer_identically(
     assert generated.valid >= GENERATED // 2  # most generated operations are valid ...
     share = generated.answered / generated.valid  # ... and the compiled path answers them
     assert share >= MIN_ANSWERED_SHARE, (share, generated.not_answered[:20])
+
+
+def unusual_dataset() -> Dataset:
+    """Few rows holding the extremes stored values can take: the first and last instants,
+    32-bit bounds, empty and escaped text, JSON numbers of every form, nested and empty JSON."""
+    data = build_dataset(seed=3, jobs_per_batch=(3, 2))
+    first, last = datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, 999999, UTC)
+    odd: dict[str, Any] = {
+        "big": 2**70,
+        "tiny": 1e-7,
+        "huge": 1e300,
+        "zero": -0.0,
+        "text": 'line\n\t"q" \\ / \u2028 \U0001f600',
+        "nested": [[], {}, None, True, [1.5, "x"]],
+        "": "",
+    }
+    data.projects[0] |= {"name": "", "created_at": first}
+    data.projects[1] |= {"name": ' \U0001f600 "quoted" \\', "created_at": last}
+    data.batches[0] |= {"priority": -(2**31), "device_type": "", "tags": ["", "\U0001f600"]}
+    data.batches[0] |= {"configuration": odd, "start_datetime": last, "end_datetime": first}
+    data.batches[1] |= {"priority": 2**31 - 1, "tags": [], "configuration": {}}
+    times = [first, last, first + timedelta(microseconds=1), last - timedelta(seconds=1)]
+    for index, job in enumerate(data.jobs):
+        job |= {"created_at": times[index % 4], "updated_at": times[(index + 1) % 4]}
+        job |= {"start_timestamp": times[(index + 2) % 4], "end_timestamp": None}
+    data.jobs[0] |= {"runs": 2**31 - 1, "progress": 0, "variables": odd, "errors": ["", "é"]}
+    data.jobs[1] |= {"slurm_job_id": "", "cluster_name": " ", "variables": {"a": {"b": {}}}}
+    data.results = {data.jobs[0]["id"]: odd, data.jobs[1]["id"]: {"n": 12345678901234567890}}
+    return data
+
+
+@LEFT_COROUTINES
+@UNRAISABLE_COROUTINES
+async def test_unusual_stored_values_come_out_alike(database_url: str, db: Database) -> None:
+    data = unusual_dataset()
+    await load_dataset(db, data)
+    async with both_paths(database_url) as differ:
+        tally = Tally()
+        generator = OperationGenerator(SEED + 2, data, differ.cursors)
+        for index in range(UNUSUAL_GENERATED):
+            await differ.check(generator.operation(f"generated #{index}"), tally)
+    assert not tally.mismatches, _report(tally)
+    assert tally.answered >= tally.valid * MIN_ANSWERED_SHARE
 
 
 async def test_the_flag_off_never_uses_the_compiled_path(

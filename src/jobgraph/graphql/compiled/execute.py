@@ -16,7 +16,7 @@ from typing import Any
 
 from graphql import FieldNode, GraphQLField
 
-from jobgraph.db.raw import RawReader, RawRow, time_reader
+from jobgraph.db.raw import RawReader, RawRow
 from jobgraph.db.types import UTCDateTime
 from jobgraph.domain import JobStatus
 from jobgraph.graphql.compiled import values
@@ -292,7 +292,7 @@ async def _connections(lists: _Lists, run: Run) -> list[dict[str, Any]]:
     node_fields = _node_plans(connection.fields)
     objects = {id(plan): await _objects(plan, all_rows, positions, run) for plan in node_fields}
     totals = await _totals(lists, run) if _selects(connection.fields, "totalCount") else None
-    time_of = time_reader(run.reader.dialect)
+    time_of = values.time_key(run.reader.dialect)
     key_positions = [(positions[t.field], t.field) for t in lists.ordering.terms]
     time_columns = {
         name

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from jobgraph.db.raw import time_wire
+from jobgraph.db.raw import time_reader, time_wire
 from jobgraph.graphql.compiled.plan import Value
 
 INT32 = range(-(2**31), 2**31)
@@ -22,6 +23,25 @@ Convert = Callable[[Any], Any]
 
 def same(value: Any) -> Any:
     return value
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A PostgreSQL time as the models hold it. asyncpg writes datetime.min and datetime.max
+    as -infinity and infinity, and reads those back naive; the UTC column type reads a naive
+    time as UTC, so the reference path writes them with +00:00, and so does this one."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def time_output(dialect: str) -> Convert:
+    """A time column's driver value as something orjson writes as the reference path does."""
+    wire = time_wire(dialect)
+    return wire if dialect == "sqlite" else lambda raw: wire(_aware(raw))
+
+
+def time_key(dialect: str) -> Convert:
+    """A time column's driver value as the aware UTC datetime a cursor encodes."""
+    read = time_reader(dialect)
+    return read if dialect == "sqlite" else lambda raw: _aware(read(raw))
 
 
 def _json(value: Any) -> Any:
@@ -42,7 +62,7 @@ def _bool(value: Any) -> Any:
 def converter(value: Value, dialect: str) -> Convert:
     """The conversion for one selected column on this database."""
     if value.kind == "time":
-        return time_wire(dialect)
+        return time_output(dialect)
     if value.kind == "json":
         return _json
     if value.kind == "int":
