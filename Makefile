@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BROWSER_STAMP := tests/browser/node_modules/.installed
 
-.PHONY: run install migrate seed serve test test-postgres lint fmt typecheck schema check clean
+.PHONY: run install migrate seed serve test test-postgres lint fmt typecheck schema check clean browser
 .PHONY: bench bench-data bench-load bench-filters bench-peer bench-import bench-queries
 
 $(STAMP): pyproject.toml
@@ -48,6 +49,18 @@ schema: $(STAMP)
 	$(BIN)/jobgraph export-schema --output schema.graphql
 
 check: lint typecheck test
+
+# The browser test's tools (tests/test_browser.py): Debian's Chromium and Playwright's driver from
+# npm, no browser download. Quick when both are there; apt-get needs root.
+browser: $(BROWSER_STAMP)
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@chromium --version 2>/dev/null
+
+$(BROWSER_STAMP): tests/browser/package.json
+	cd tests/browser && npm install --no-package-lock --no-audit --no-fund --loglevel=error
+	touch $@
 
 # Benchmarks (benchmarks/README.md). Data: the shared harness's 1M-job file (../shared/bench),
 # imported once into SQLite and its private PostgreSQL (port 55432), all under DATA_DIR (<tmp>/peer-bench).

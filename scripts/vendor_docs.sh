@@ -42,6 +42,17 @@ redoc="redoc-$REDOC_VERSION"
 copy swagger-ui/swagger-ui-bundle.js "$swagger"
 copy swagger-ui/swagger-ui.css "$swagger"
 copy redoc/bundles/redoc.standalone.js "$redoc"
+# The one change to a vendored file: ReDoc's sidebar shows Redocly's logo from Redocly's CDN, a
+# request that fails offline (a console error). An empty inline image takes its place; the
+# "API docs by Redocly" link stays. The check fails if a new version loads it differently.
+logo="https://cdn.redoc.ly/redoc/logo-mini.svg"
+empty="data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E"
+grep -q "\"$logo\"" "$static/$redoc/redoc.standalone.js"
+sed -i "s#\"$logo\"#\"$empty\"#" "$static/$redoc/redoc.standalone.js"
+if grep -q "cdn\.redoc\.ly" "$static/$redoc/redoc.standalone.js"; then
+    echo "redoc.standalone.js still loads something from cdn.redoc.ly" >&2
+    exit 1
+fi
 
 # The packages' licenses, and the notices of what their bundles include.
 cp "$work/swagger-ui/LICENSE" "$static/LICENSES/$swagger.LICENSE"

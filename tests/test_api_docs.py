@@ -73,3 +73,10 @@ def test_docs_vendored_files_match_their_checksums_and_have_licenses() -> None:
         assert name in on_disk
         folder = name.split("/", 1)[0]
         assert (STATIC_DIR / "LICENSES" / f"{folder}.LICENSE").is_file(), folder
+
+
+def test_the_vendored_redoc_loads_nothing_from_redocly() -> None:
+    # scripts/vendor_docs.sh swaps the sidebar logo from Redocly's CDN for an inline image.
+    bundle = (STATIC_DIR / REDOC_JS).read_text(encoding="utf-8")
+    assert "cdn.redoc.ly" not in bundle
+    assert 'src:"data:image/svg+xml,' in bundle

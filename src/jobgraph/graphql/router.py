@@ -149,6 +149,8 @@ def route_error(method: str, status: int, headers: Mapping[str, str] | None = No
 def install_graphql(app: FastAPI, settings: Settings) -> strawberry.Schema:
     """Mount the GraphQL endpoint and GraphiQL's assets on the app; returns the schema."""
     schema = build_schema(settings)
-    app.include_router(JobgraphGraphQLRouter(schema, settings), prefix=GRAPHQL_PATH)
+    # Not in /openapi.json: the schema (schema.graphql, GraphiQL) documents /graphql.
+    router = JobgraphGraphQLRouter(schema, settings)
+    app.include_router(router, prefix=GRAPHQL_PATH, include_in_schema=False)
     install_ide(app)
     return schema
