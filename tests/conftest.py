@@ -16,7 +16,9 @@ from jobgraph.db.migrate import upgrade
 from jobgraph.settings import Settings
 from tests.databases import (
     POSTGRES_URL_VARIABLE,
+    copy_sqlite_database,
     empty_tables,
+    migrated_sqlite_template,
     postgres_server_url,
     throwaway_postgres_database,
 )
@@ -37,23 +39,29 @@ def migrated_postgres_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrated once per run; each test gets a copy (tests/test_migrations.py runs the real
+    migrations from empty)."""
+    return migrated_sqlite_template(tmp_path_factory.mktemp("template") / "jobgraph.db")
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database of each kind."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database of each kind: a SQLite file of the test's own, or the
+    run's PostgreSQL database (emptied by the `db` fixture)."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'jobgraph.db'}"
-        upgrade(url)
-        yield url
-    else:
-        url = request.getfixturevalue("migrated_postgres_url")
-        yield url
+        template: Path = request.getfixturevalue("migrated_sqlite_file")
+        return copy_sqlite_database(template, tmp_path / "jobgraph.db")
+    url: str = request.getfixturevalue("migrated_postgres_url")
+    return url
 
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
     database = make_database(make_engine(database_url))
     if database.dialect == "postgresql":
-        await empty_tables(database_url)
+        await empty_tables(database)
     try:
         yield database
     finally:
