@@ -322,11 +322,6 @@ async def test_accept_chooses_the_media_type(
     assert response.json() == {"data": {"jobs": {"totalCount": 0}}}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the compiled edge (graphql/compiled/edge.py) answers application/json whatever "
-    "the Accept header asks for",
-)
 @pytest.mark.parametrize("origin", [None, "http://app.example"], ids=["edge", "middleware"])
 async def test_the_compiled_path_answers_in_the_media_type_asked_for(
     app: FastAPI, client: AsyncClient, origin: str | None

@@ -27,6 +27,7 @@ const report = {
 const profile = mkdtempSync(join(tmpdir(), "jobgraph-chromium-"));
 let context;
 let screenshot;
+let settle;
 try {
   context = await chromium.launchPersistentContext(profile, {
     executablePath,
@@ -50,6 +51,21 @@ try {
     return route.abort("internetdisconnected");
   });
   const page = context.pages()[0] ?? (await context.newPage());
+  // Leave a page only once its requests are done (GraphiQL fetches the schema after it shows),
+  // so that navigating away aborts nothing and late requests are in the report.
+  let inFlight = 0;
+  page.on("request", () => inFlight++);
+  page.on("requestfinished", () => inFlight--);
+  page.on("requestfailed", () => inFlight--);
+  settle = async () => {
+    const deadline = Date.now() + STEP_TIMEOUT;
+    let quietSince = Date.now();
+    while (Date.now() - quietSince < 300) {
+      if (Date.now() > deadline) throw new Error(`${inFlight} requests still in flight`);
+      if (inFlight > 0) quietSince = Date.now();
+      await page.waitForTimeout(50);
+    }
+  };
   screenshot = async (name) => {
     if (screenshots) await page.screenshot({ path: join(screenshots, `${name}.png`) });
   };
@@ -78,6 +94,7 @@ try {
   const editor = page.locator(".graphiql-query-editor .CodeMirror-code");
   await editor.filter({ hasText: "query Shared" }).waitFor({ state: "visible" });
   report.steps.push("shared query opened");
+  await settle();
   await screenshot("graphiql-shared");
 
   // GraphiQL: the page, then its default query run with the execute button.
@@ -96,6 +113,7 @@ try {
   await result.filter({ hasText: "totalCount" }).waitFor({ state: "visible" });
   report.graphiqlResult = await result.innerText();
   report.steps.push("result shown");
+  await settle();
   await screenshot("graphiql-result");
 
   // Swagger UI, with the job list operation rendered from /openapi.json.
@@ -103,6 +121,7 @@ try {
   await page.locator(".swagger-ui .info .title", { hasText: "jobgraph" }).waitFor();
   await page.locator(".opblock-summary-path", { hasText: "/api/v2/jobs" }).first().waitFor();
   report.steps.push("docs shown");
+  await settle();
   await screenshot("docs");
 
   // ReDoc.
@@ -110,9 +129,8 @@ try {
   await page.locator("h1", { hasText: "jobgraph" }).waitFor();
   await page.locator("h2", { hasText: "List jobs: filter, sort, paginate" }).waitFor();
   report.steps.push("redoc shown");
+  await settle();
   await screenshot("redoc");
-  // Late requests (fonts, workers) have a moment to show up before the report.
-  await page.waitForTimeout(500);
 } catch (error) {
   report.error = String(error?.stack ?? error);
 } finally {
