@@ -55,7 +55,7 @@ async def answer_http_error(request: Request, error: Exception) -> Response:
     if error.status_code == 405:  # Starlette names the first route's methods only
         headers["Allow"] = _allowed_methods(request)
     if path.rstrip("/") == GRAPHQL_PATH:
-        return route_error(method, error.status_code, headers)
+        return route_error(method, error.status_code, headers, request.headers.get("accept"))
     return route_failure(method, path, error.status_code, str(error.detail), headers)
 
 

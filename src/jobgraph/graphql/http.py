@@ -19,7 +19,6 @@ JSON = "application/json"
 HTML = "text/html"
 # The spec's "partial success": data and errors together. Sent to clients that asked for the
 # GraphQL media type only; a legacy application/json client gets 200, as it always did.
-PARTIAL_SUCCESS = 294
 
 
 @dataclass(frozen=True)
@@ -109,28 +108,25 @@ def response_media(accept: str | None) -> str:
 
 
 def content_type(media: str, status: int) -> str:
-    """A 2xx answer has the negotiated type; any other GraphQL response declares itself as
-    application/graphql-response+json, even to a legacy client, as the spec says."""
-    if media == JSON and 200 <= status < 300:
-        return JSON
-    return f"{GRAPHQL_RESPONSE}; charset=utf-8"
+    """The negotiated media type, whatever the status."""
+    return JSON if media == JSON else f"{GRAPHQL_RESPONSE}; charset=utf-8"
 
 
 def _object(name: str, value: Any) -> dict[str, Any] | None:
     if value is None or isinstance(value, dict):
         return value
-    raise RequestError(422, f"`{name}` must be a JSON object or null")
+    raise RequestError(400, f"`{name}` must be a JSON object or null")
 
 
 def _request(data: Mapping[str, Any]) -> GraphQLRequest:
     query = data.get("query")
     if query is None:
-        raise RequestError(422, "No GraphQL query found in the request: send `query`")
+        raise RequestError(400, "No GraphQL query found in the request: send `query`")
     if not isinstance(query, str):
-        raise RequestError(422, "`query` must be a string holding a GraphQL document")
+        raise RequestError(400, "`query` must be a string holding a GraphQL document")
     name = data.get("operationName")
     if name is not None and not isinstance(name, str):
-        raise RequestError(422, "`operationName` must be a string or null")
+        raise RequestError(400, "`operationName` must be a string or null")
     return GraphQLRequest(
         query,
         _object("variables", data.get("variables")),
@@ -169,10 +165,10 @@ def read_post(content_type: str | None, body: bytes) -> GraphQLRequest:
     data = _json("The request body", body)
     if isinstance(data, list):
         raise RequestError(
-            422, "Batched requests are not supported: send one operation per request."
+            400, "Batched requests are not supported: send one operation per request."
         )
     if not isinstance(data, dict):
-        raise RequestError(422, "The request body must be a JSON object with a `query`.")
+        raise RequestError(400, "The request body must be a JSON object with a `query`.")
     return _request(data)
 
 
@@ -193,13 +189,10 @@ def response_body(result: ExecutionResult) -> dict[str, Any]:
 
 
 def status_of(body: Mapping[str, Any], media: str) -> int:
-    """200 when there is data; 294 for data with errors in the GraphQL media type; without
-    data, 400 for a document that does not parse and 422 for any other request error."""
-    if "data" in body:
-        partial = bool(body.get("errors")) and media == GRAPHQL_RESPONSE
-        return PARTIAL_SUCCESS if partial else 200
-    codes = {error.get("extensions", {}).get("code") for error in body.get("errors", [])}
-    return 400 if ErrorCode.GRAPHQL_PARSE_FAILED in codes else 422
+    """As the GraphQL-over-HTTP spec gives them: 200 whenever there is data; a request error
+    (parsing, validation, operation, variables) is 200 to an application/json client and 400
+    to an application/graphql-response+json one."""
+    return 200 if "data" in body or media == JSON else 400
 
 
 def etag(payload: bytes) -> str:

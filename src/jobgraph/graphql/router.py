@@ -63,6 +63,8 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
             result = await self._execute(graphql_request, request.method, context)
         except RequestError as error:
             payload, status, headers = error.body(), error.status, error.headers
+            if error.code == ErrorCode.OPERATION_RESOLUTION_FAILURE:
+                status = http.status_of(payload, media)  # a GraphQL request error
         else:
             payload = http.response_body(result)
             status, headers = http.status_of(payload, media), {}
@@ -92,7 +94,7 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
             message = f"{reason[0].upper()}{reason[1:]}: send them as POST."
             raise RequestError(405, message, headers={"Allow": "POST"}) from None
         except MissingQueryError:
-            raise RequestError(422, "No GraphQL query found in the request: send `query`") from None
+            raise RequestError(400, "No GraphQL query found in the request: send `query`") from None
 
     def _cacheable(self, request: Request, response: Response, succeeded: bool) -> Response:
         """A GET answer varies with Accept; a successful one carries an ETag and may be kept
@@ -133,16 +135,18 @@ async def refuse_websocket(websocket: WebSocket) -> None:
         await websocket.close(code=1008, reason=NO_SUBSCRIPTIONS[:120])
 
 
-def route_error(method: str, status: int, headers: Mapping[str, str] | None = None) -> Response:
+def route_error(
+    method: str, status: int, headers: Mapping[str, str] | None = None, accept: str | None = None
+) -> Response:
     """A GraphQL response for a request to /graphql that no route takes (a method other than
-    GET and POST), its Allow header kept."""
+    GET and POST), its Allow header kept, in the media type Accept asks for."""
     if status == 405:
         message = f"{method} is not allowed on {GRAPHQL_PATH}: use POST, or GET for queries."
     else:
         message = f"{method} {GRAPHQL_PATH} failed with HTTP status {status}."
     error = RequestError(status, message, headers=headers)
     body = json.dumps(error.body(), separators=(",", ":")).encode()
-    media = http.content_type(http.JSON, status)
+    media = http.content_type(http.response_media(accept), status)
     return Response(body, status, error.headers, media)
 
 
