@@ -50,7 +50,7 @@ UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 INTS = [-1, 0, 1, 2, 50, 99, 100, 101, 500, 1000, 2**31 - 1]
 TEXTS = ["", "abc", "ABC", "ab", "zz", "ü", "✨", "\U0010ffff", "Alp", "\u0392\u03ae", "g", "orion"]
 MAX_LEVEL = 3  # objects nested below the root
-MAX_DOCUMENT = 2000  # characters
+MAX_DOCUMENT = 1200  # characters
 
 
 class Enum(str):
@@ -352,7 +352,7 @@ class OperationGenerator:
     def selection(self, type_name: str, level: int, scale: int) -> str:
         kind = _object_type(type_name)
         leaves = [name for name, spec in kind.fields.items() if _is_leaf(spec)]
-        items = [_Item(self.alias(name)) for name in self._pick(leaves, 3)]
+        items = [_Item(self.alias(name)) for name in self._pick(leaves, 2 if level > 1 else 3)]
         for name, spec in kind.fields.items():
             named = get_named_type(spec.type)
             if _is_leaf(spec) or level >= MAX_LEVEL:
