@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, MetaData, Table
+from sqlalchemy import BigInteger, Column, ColumnElement, ForeignKey, Index, MetaData, Table, or_
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import Field, SQLModel
 
-from jobgraph.db.types import UTCDateTime, error_count, id_type, json_column_type, text_type
+from jobgraph.db.types import UTCDateTime, has_errors, id_type, json_column_type, text_type
 
 
 def _id(*, primary_key: bool = False, nullable: bool = False) -> Any:
@@ -87,11 +87,14 @@ class Job(SQLModel, table=True):
         Index("ix_job_user_created_at_id", "user_id", "created_at", "id"),
         Index("ix_job_status_created_at_id", "status", "created_at", "id"),
         Index("ix_job_parent_id", "parent_id"),
+        Index("ix_job_origin_created_at_id", "origin", "created_at", "id"),
         # Orders a client may page through at the root; nullable ones are read in two parts
-        # (values, then nulls by id), so one (column, id) index serves both directions.
-        Index("ix_job_updated_at_id", "updated_at", "id"),
-        Index("ix_job_start_timestamp_id", "start_timestamp", "id"),
-        Index("ix_job_end_timestamp_id", "end_timestamp", "id"),
+        # (values, then nulls by id), so one (column, id) index serves both directions. The
+        # times that follow creation carry created_at too: an upper bound on one of them
+        # also bounds created_at (query/where.py), and a count then reads the index alone.
+        Index("ix_job_updated_at_id_created_at", "updated_at", "id", "created_at"),
+        Index("ix_job_start_timestamp_id_created_at", "start_timestamp", "id", "created_at"),
+        Index("ix_job_end_timestamp_id_created_at", "end_timestamp", "id", "created_at"),
         Index("ix_job_runs_id", "runs", "id"),
         # Counts for status with min_runs/max_runs (the SDK's filters) read this index alone.
         Index("ix_job_status_runs", "status", "runs"),
@@ -148,5 +151,35 @@ job_result_table: Table = JobResult.__table__  # type: ignore[attr-defined]
 # unfiltered total needs no count. Outside `metadata`: SQLite neither has nor needs it.
 job_total_table = Table("job_total", MetaData(), Column("total", BigInteger, nullable=False))
 
-# The `errors` filter counts the list; an index on that count spares a scan of every job.
-Index("ix_job_error_count", error_count(job_table.c.errors))
+# The `errors` filter: jobs with errors, and jobs without, each newest first in an index of
+# its own, so a page or a count reads one index and no job (counting the errors of every job
+# means reading every job's list).
+for _present, _name in ((True, "ix_job_with_errors"), (False, "ix_job_without_errors")):
+    _condition = has_errors(job_table.c.errors, _present)
+    Index(
+        _name,
+        job_table.c.created_at,
+        job_table.c.id,
+        sqlite_where=_condition,
+        postgresql_where=_condition,
+    )
+
+# A job is normally created before it is updated, started or ended. The exceptions (imported
+# data may hold any times) are indexed apart, so that an upper bound on one of these times can
+# bound created_at as well: query/where.py takes the latest exception within the bound.
+AFTER_CREATION = ("updated_at", "start_timestamp", "end_timestamp")
+
+
+def created_after(table: Any, time: str) -> ColumnElement[bool]:
+    """The job was created after its `time` (one of AFTER_CREATION): an exception."""
+    condition: ColumnElement[bool] = table.c.created_at > table.c[time]
+    return condition
+
+
+_exceptions = or_(*(created_after(job_table, time) for time in AFTER_CREATION))
+Index(
+    "ix_job_created_after",
+    job_table.c.created_at,
+    sqlite_where=_exceptions,
+    postgresql_where=_exceptions,
+)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, func, text
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String, func, literal_column, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -105,9 +105,18 @@ def _pg_json_array_length(element: json_array_length, compiler: SQLCompiler, **k
 
 
 def error_count(errors: Any) -> Any:
-    """How many errors a job's `errors` list holds (0 when null). The job table indexes
-    this very expression, and the errors filter must use it unchanged to hit that index."""
+    """How many errors a job's `errors` list holds (0 when null, or when not a list)."""
     return func.coalesce(json_array_length(errors), text("0"))  # a literal, as in the index
+
+
+def has_errors(errors: Any, present: bool) -> Any:
+    """Whether the errors list holds any error (present) or none. The job table's partial
+    indexes are defined by exactly these two conditions, and a query must state one of them
+    unchanged, zero written as a literal, for either database to prove that an index holds
+    just the rows it wants."""
+    count = error_count(errors)
+    zero = literal_column("0", Integer())
+    return count > zero if present else count == zero
 
 
 class json_array_contains(FunctionElement[bool]):

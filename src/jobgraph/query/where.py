@@ -5,11 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Boolean, ColumnElement, and_, false, func, not_, or_, true
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    and_,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.sql.elements import ColumnElement as Column
 
 from jobgraph.db import models
-from jobgraph.db.types import error_count, json_array_contains, likely_half
+from jobgraph.db.types import has_errors, json_array_contains, likely_half
 from jobgraph.query.spec import BatchFilterSpec, JobFilterSpec, Prefix, ProjectFilterSpec, Range
 
 Spec = TypeVar("Spec", JobFilterSpec, BatchFilterSpec, ProjectFilterSpec)
@@ -35,10 +47,50 @@ def _within(column: Column[Any], bounds: Range[Any] | None) -> list[ColumnElemen
     if bounds.gte is not None:
         parts.append(likely_half(column >= bounds.gte))
     if bounds.lt is not None:
-        parts.append(likely_half(column < bounds.lt))
+        parts += _below(column, bounds.lt, inclusive=False)
     if bounds.lte is not None:
-        parts.append(likely_half(column <= bounds.lte))
+        parts += _below(column, bounds.lte, inclusive=True)
     return parts
+
+
+def _below(column: Column[Any], bound: Any, *, inclusive: bool) -> list[ColumnElement[bool]]:
+    """`column` < bound (<= when inclusive); for a job time that follows creation, also the
+    created_at bound that this implies (see _created_by)."""
+    parts: list[ColumnElement[bool]] = [likely_half(_under(column, bound, inclusive))]
+    if column.table is models.job_table and column.name in models.AFTER_CREATION:
+        parts.append(_created_by(column.name, bound, inclusive))
+    return parts
+
+
+def _under(column: Column[Any], bound: Any, inclusive: bool) -> ColumnElement[bool]:
+    condition: ColumnElement[bool] = column <= bound if inclusive else column < bound
+    return condition
+
+
+EXCEPTIONS = models.job_table.alias("created_after")
+
+
+def _created_by(time: str, bound: Any, inclusive: bool) -> ColumnElement[bool]:
+    """created_at <= the latest a job can have been created if its `time` is under `bound`.
+
+    A job is created before it is updated, started or ended, so its created_at is under the
+    bound too, unless it is one of the exceptions (created after that time), which an index
+    holds apart: the limit is the bound, or the latest exception under the bound if later.
+    The condition therefore keeps every row the `time` bound keeps and changes no answer;
+    it lets a newest-first page start at the bound instead of reading, and skipping, every
+    job created after it (half the table for a bound in the middle).
+    """
+    value = bound if isinstance(bound, ColumnElement) else literal(bound, JOB.created_at.type)
+    exceptions = select(func.max(EXCEPTIONS.c.created_at)).where(
+        models.created_after(EXCEPTIONS, time), _under(EXCEPTIONS.c[time], value, inclusive)
+    )
+    # max() over the bound and that latest exception (none: NULL, which max() skips), one
+    # value computed once per statement on both databases.
+    limits = union_all(select(value.label("latest")), exceptions).subquery("limits")
+    limit = select(func.max(limits.c.latest)).scalar_subquery()
+    # As likely as the bound itself: SQLite would otherwise take it for a selective range and
+    # read it, then sort, in place of an index that gives a requested order (runs, end time).
+    return likely_half(JOB.created_at <= limit)
 
 
 def _starts_with(column: Column[str], prefix: Prefix | None) -> list[ColumnElement[bool]]:
@@ -86,13 +138,12 @@ def job_condition(spec: JobFilterSpec) -> ColumnElement[bool]:
         parts.append(likely_half(JOB.runs >= spec.min_runs))  # inclusive, as in REST
     if spec.max_runs is not None:
         parts.append(likely_half(JOB.runs <= spec.max_runs))  # inclusive, as in REST
-    if spec.has_errors is not None:
-        count = error_count(JOB.errors)  # the indexed expression, exactly
-        parts.append(count > 0 if spec.has_errors else count == 0)
+    if spec.has_errors is not None:  # a non-empty errors list, or none; as indexed, exactly
+        parts.append(has_errors(JOB.errors, spec.has_errors))
     if spec.start_date is not None:  # jobs started at or after it
         parts.append(likely_half(JOB.start_timestamp >= spec.start_date))
     if spec.end_date is not None:  # jobs ended at or before it
-        parts.append(likely_half(JOB.end_timestamp <= spec.end_date))
+        parts += _below(JOB.end_timestamp, spec.end_date, inclusive=True)
     return _compose(spec, parts, job_condition)
 
 
