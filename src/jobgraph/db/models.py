@@ -84,6 +84,8 @@ class Job(SQLModel, table=True):
         Index("ix_job_created_at_id", "created_at", "id"),
         Index("ix_job_batch_created_at_id", "batch_id", "created_at", "id"),
         Index("ix_job_project_created_at_id", "project_id", "created_at", "id"),
+        # A project's jobs in some statuses: counted from this index alone, listed in order.
+        Index("ix_job_project_status_created_at_id", "project_id", "status", "created_at", "id"),
         Index("ix_job_user_created_at_id", "user_id", "created_at", "id"),
         Index("ix_job_status_created_at_id", "status", "created_at", "id"),
         Index("ix_job_parent_id", "parent_id"),
