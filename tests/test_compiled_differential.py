@@ -29,6 +29,7 @@ from httpx import ASGITransport, AsyncClient, Response
 from jobgraph.app import create_app
 from jobgraph.db.engine import Database
 from jobgraph.domain import OrderDirection
+from jobgraph.graphql.compiled import execute
 from jobgraph.graphql.compiled.service import CompiledGraphQL
 from jobgraph.query import reads
 from jobgraph.query.spec import OrderTerm
@@ -40,6 +41,7 @@ TESTS = Path(__file__).resolve().parent
 README = TESTS.parent / "README.md"
 GENERATED = 1000
 UNUSUAL_GENERATED = 100  # over unusual_dataset()
+SMALL_CHUNKS_GENERATED = 100  # with the compiled path reading 3 ids or parents at a time
 REVISITED = 10  # every 10th generated document is sent again with other variables
 SEED = 20240310
 MIN_ANSWERED_SHARE = 0.9  # of the generated operations the reference answers without error
@@ -375,6 +377,7 @@ def _report(tally: Tally) -> str:
     )
 
 
+@pytest.mark.slow
 @LEFT_COROUTINES
 @UNRAISABLE_COROUTINES
 async def test_compiled_and_reference_paths_answer_identically(
@@ -441,6 +444,7 @@ def unusual_dataset() -> Dataset:
     return data
 
 
+@pytest.mark.slow
 @LEFT_COROUTINES
 @UNRAISABLE_COROUTINES
 async def test_unusual_stored_values_come_out_alike(database_url: str, db: Database) -> None:
@@ -450,6 +454,47 @@ async def test_unusual_stored_values_come_out_alike(database_url: str, db: Datab
         tally = Tally()
         generator = OperationGenerator(SEED + 2, data, differ.cursors)
         for index in range(UNUSUAL_GENERATED):
+            await differ.check(generator.operation(f"generated #{index}"), tally)
+    assert not tally.mismatches, _report(tally)
+    assert tally.answered >= tally.valid * MIN_ANSWERED_SHARE
+
+
+TREE = """
+query ($jobs: JobFilter, $order: [JobOrder!], $after: String, $last: Int) {
+  projects(first: 3, orderBy: [{field: NAME, direction: ASC}]) { nodes { name
+    batches(first: 10, after: $after) {
+      totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { id jobsCount jobsCountPerStatus { status count }
+        jobs(last: $last, filter: $jobs, orderBy: $order) {
+          totalCount pageInfo { hasNextPage hasPreviousPage }
+          edges { cursor node { id runs result parent { id } batch { id priority } } }
+        } } }
+    } } }
+}
+"""
+
+
+@pytest.mark.slow
+@LEFT_COROUTINES
+@UNRAISABLE_COROUTINES
+async def test_reads_in_small_chunks_come_out_alike(
+    database_url: str, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compiled path reads ids and parents in chunks of hundreds, padded to a power of
+    two; with chunks of 3 (padded to 4) the dataset spans several, and answers stay the same."""
+    monkeypatch.setattr(execute, "IDS_PER_READ", 3)
+    monkeypatch.setattr(execute, "PARENTS_PER_READ", 3)
+    data = build_dataset()
+    await load_dataset(db, data)
+    async with both_paths(database_url) as differ:
+        tally = Tally()
+        variables: dict[str, Any] = {"order": [{"field": "END_TIMESTAMP"}], "last": 5}
+        body = await differ.check(Operation("tree", TREE, variables), tally)
+        cursors = [c for c in _cursors_in(body) if str(cursor_signature(c)).startswith("batch|")]
+        variables = {"after": cursors[1], "jobs": {"or": [{"minRuns": 100}, {"errors": True}]}}
+        await differ.check(Operation("tree, after", TREE, variables), tally)
+        generator = OperationGenerator(SEED + 3, data, differ.cursors)
+        for index in range(SMALL_CHUNKS_GENERATED):
             await differ.check(generator.operation(f"generated #{index}"), tally)
     assert not tally.mismatches, _report(tally)
     assert tally.answered >= tally.valid * MIN_ANSWERED_SHARE
