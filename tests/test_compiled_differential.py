@@ -274,6 +274,37 @@ async def check_concurrently(differ: Differ, tally: Tally, at_once: int = 25) ->
                 tally.mismatches.append(f"--- {label}, again concurrently\n{_outcome(response)}")
 
 
+async def _parts(content: bytes, size: int) -> AsyncIterator[bytes]:
+    for start in range(0, len(content), size):
+        yield content[start : start + size]
+
+
+async def check_bodies_in_parts(differ: Differ, tally: Tally) -> None:
+    """Bodies that arrive in several ASGI messages, as a server passes a long one on: the
+    compiled path reads them whole (up to 1 MiB), else hands every part to the reference."""
+    one_byte = json.dumps({"query": QUERY, "variables": {"x": "é✨"}}, ensure_ascii=False)
+    big = json.dumps({"query": QUERY + " " * (1 << 20)}).encode()
+    for label, content, size in (
+        ("in three parts", JSON_BODY, len(JSON_BODY) // 3 + 1),
+        ("a byte a message", one_byte.encode(), 1),
+        ("over 1 MiB in 64 KiB parts", big, 1 << 16),
+    ):
+        before = differ.service.answered
+        compiled = await differ.compiled.post(
+            "/graphql", content=_parts(content, size), headers=JSON
+        )
+        answered = differ.service.answered > before
+        reference = await differ.reference.post(
+            "/graphql", content=_parts(content, size), headers=JSON
+        )
+        tally.compared += 1
+        if _outcome(compiled) != _outcome(reference):
+            tally.mismatches.append(
+                f"--- {label} (compiled path answered: {answered})\n"
+                f"compiled  {_outcome(compiled)}\nreference {_outcome(reference)}"
+            )
+
+
 async def _retried(
     client: AsyncClient, content: bytes, headers: dict[str, str]
 ) -> Response | BaseException:
@@ -365,6 +396,7 @@ async def check_fixed_corpus(differ: Differ, data: Dataset, tally: Tally) -> Non
         await differ.check(Operation(f"odd document {index}", query), tally)
     for label, content, headers in RAW_REQUESTS:
         await differ.send(label, repr(content[:300]), content, headers, tally)
+    await check_bodies_in_parts(differ, tally)
     for where, query in documents_in_tests():
         operation = Operation(where, query, generator.variables_for(query))
         await _check_with_cursors(differ, operation, tally, _cursor_variables(query))
