@@ -35,7 +35,13 @@ from jobgraph.query import reads
 from jobgraph.query.spec import OrderTerm
 from jobgraph.settings import Settings
 from tests.dataset import Dataset, build_dataset, load_dataset
-from tests.operations import Cursors, Operation, OperationGenerator, cursor_signature
+from tests.operations import (
+    UNKNOWN_ID,
+    Cursors,
+    Operation,
+    OperationGenerator,
+    cursor_signature,
+)
 
 TESTS = Path(__file__).resolve().parent
 README = TESTS.parent / "README.md"
@@ -449,7 +455,8 @@ async def test_compiled_and_reference_paths_answer_identically(
 
 def unusual_dataset() -> Dataset:
     """Few rows holding the extremes stored values can take: the first and last instants,
-    32-bit bounds, empty and escaped text, JSON numbers of every form, nested and empty JSON."""
+    32-bit bounds, empty and escaped text, JSON numbers of every form, nested and empty JSON,
+    parents that are not there."""
     data = build_dataset(seed=3, jobs_per_batch=(3, 2))
     first, last = datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, 999999, UTC)
     odd: dict[str, Any] = {
@@ -472,6 +479,8 @@ def unusual_dataset() -> Dataset:
         job |= {"start_timestamp": times[(index + 2) % 4], "end_timestamp": None}
     data.jobs[0] |= {"runs": 2**31 - 1, "progress": 0, "variables": odd, "errors": ["", "é"]}
     data.jobs[1] |= {"slurm_job_id": "", "cluster_name": " ", "variables": {"a": {"b": {}}}}
+    data.jobs[2] |= {"parent_id": UNKNOWN_ID}  # a parent that is not (or no longer) there
+    data.batches[1] |= {"parent_id": UNKNOWN_ID}
     data.results = {data.jobs[0]["id"]: odd, data.jobs[1]["id"]: {"n": 12345678901234567890}}
     return data
 
