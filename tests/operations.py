@@ -186,9 +186,11 @@ class OperationGenerator:
     def an_id(self, kind: str | None = None) -> str:
         roll = self.rng.random()
         if roll < 0.06:
-            return self.rng.choice([UNKNOWN_ID, "not-a-uuid", ""])
+            return self.rng.choice([UNKNOWN_ID, "not-a-uuid", "", "12"])
         found = self.rng.choice(self.ids[kind or self.rng.choice(list(self.ids))])
-        return found.upper() if roll < 0.12 else found
+        if roll < 0.09:  # the same UUID in another form
+            return self.rng.choice(["{%s}", "urn:uuid:%s", " %s"]) % found.replace("-", "")
+        return found.upper() if roll < 0.14 else found
 
     def a_time(self) -> str:
         """A time near one of the data's, in one of the forms DateTime takes."""
@@ -396,6 +398,8 @@ class OperationGenerator:
         if roll < 0.08:
             others = [c for known in self.cursors.by_signature.values() for c in known]
             bad = ["not a cursor", "", "bm90IGpzb24", *others[:: max(1, len(others) // 5)]]
+            forged = [self.signature(item, order), [12, "x", None, "2024-01-01T00:00:00"]]
+            bad.append(base64.urlsafe_b64encode(json.dumps(forged).encode()).decode())
             return {"first": size, "after": self.rng.choice(bad)}
         if roll < 0.25 and scale <= 25:
             return {}  # 100 of each, the default

@@ -46,9 +46,9 @@ from tests.operations import (
 TESTS = Path(__file__).resolve().parent
 README = TESTS.parent / "README.md"
 GENERATED = 1000
-UNUSUAL_GENERATED = 100  # over unusual_dataset()
-SMALL_CHUNKS_GENERATED = 100  # with the compiled path reading 3 ids or parents at a time
-REVISITED = 10  # every 10th generated document is sent again with other variables
+UNUSUAL_GENERATED = 80  # over unusual_dataset()
+SMALL_CHUNKS_GENERATED = 80  # with the compiled path reading 3 ids or parents at a time
+REVISITED = 20  # every 20th generated document is sent again with other variables
 SEED = 20240310
 MIN_ANSWERED_SHARE = 0.9  # of the generated operations the reference answers without error
 
@@ -266,9 +266,9 @@ class Differ:
 
 
 async def check_concurrently(differ: Differ, tally: Tally, at_once: int = 25) -> None:
-    """Every third request the compiled path answered, asked again many at a time: plans and
+    """Every fifth request the compiled path answered, asked again many at a time: plans and
     statements now come from its caches, shared by concurrent requests."""
-    requests = differ.answered[::3]
+    requests = differ.answered[::5]
     for start in range(0, len(requests), at_once):
         chunk = requests[start : start + at_once]
         responses = await asyncio.gather(
@@ -443,7 +443,7 @@ async def test_compiled_and_reference_paths_answer_identically(
     assert not generated.mismatches, _report(generated)
     assert not others.mismatches, _report(others)
     assert not concurrent.mismatches, _report(concurrent)
-    assert concurrent.compared > GENERATED // 4
+    assert concurrent.compared > GENERATED // 6
     assert fixed.compared >= 60
     assert generated.compared == GENERATED
     crashed = fixed.crashed + generated.crashed  # the reference bug in _retried, both paths alike
