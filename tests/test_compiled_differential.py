@@ -104,6 +104,7 @@ RAW_REQUESTS: list[tuple[str, bytes, dict[str, str]]] = [
     ("malformed JSON", b'{"query": ', JSON),
     ("a batch", json.dumps([{"query": QUERY}]).encode(), JSON),
     ("an empty list", b"[]", JSON),
+    ("a string", b'"{ __typename }"', JSON),
     ("variables as text", _body(variables="{}"), JSON),
     ("null variables", _body(variables=None), JSON),
     ("numeric operationName", _body(operationName=1), JSON),
