@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import uvicorn
 from pasqal_cloud.authentication import TokenProvider
 from pasqal_cloud.endpoints import Endpoints
 from pasqal_cloud.errors import BatchFetchingError
@@ -23,6 +19,7 @@ from jobgraph.app import create_app
 from jobgraph.db.engine import Database
 from jobgraph.settings import Settings
 from tests.dataset import T0, Dataset, build_dataset, load_dataset
+from tests.live import serving
 from tests.reference import iso, rest_filter, select
 
 # `SDK` is the name existing callers use; it warns that it is an alias of PasqalCloudClient.
@@ -55,24 +52,8 @@ async def data(db: Database) -> Dataset:
 @pytest.fixture
 def server_url(settings: Settings, data: Dataset) -> Iterator[str]:
     """A uvicorn server on a free loopback port, in a thread, for the length of one test."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), log_level="warning", ws="none", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive(), "the server stopped while starting"
-        assert time.monotonic() < deadline, "the server did not start within 10 s"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        listener.close()
+    with serving(create_app(settings), ws="none") as url:
+        yield url
 
 
 @pytest.fixture
