@@ -37,9 +37,9 @@ def server_env(database_url: str) -> dict[str, str]:
     return os.environ | {"JOBGRAPH_DATABASE_URL": database_url, "JOBGRAPH_LOG_LEVEL": "warning"}
 
 
-async def wait_healthy(base_url: str, server: subprocess.Popen[bytes]) -> None:
+async def wait_healthy(base_url: str, server: subprocess.Popen[bytes], seconds: int = 60) -> None:
     async with httpx.AsyncClient(base_url=base_url) as client:
-        for _ in range(600):
+        for _ in range(seconds * 10):
             if server.poll() is not None:
                 raise SystemExit(f"the server exited (code {server.returncode}) before it answered")
             try:
@@ -48,7 +48,7 @@ async def wait_healthy(base_url: str, server: subprocess.Popen[bytes]) -> None:
             except httpx.TransportError:
                 pass
             await asyncio.sleep(0.1)
-    raise SystemExit("the server did not answer /healthz within 60 s")
+    raise SystemExit(f"the server did not answer /healthz within {seconds} s")
 
 
 async def largest_project(url: str) -> str:

@@ -24,6 +24,7 @@ import httpx
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from benchmarks.import_seed import machine
+from benchmarks.probe import wait_healthy
 
 
 @dataclass(frozen=True)
@@ -93,20 +94,6 @@ def free_port() -> int:
 
 def run_cli(env: dict[str, str], *arguments: str) -> None:
     subprocess.run([sys.executable, "-m", "jobgraph.cli", *arguments], env=env, check=True)
-
-
-async def wait_until_healthy(base_url: str, server: subprocess.Popen[bytes]) -> None:
-    async with httpx.AsyncClient(base_url=base_url) as client:
-        for _ in range(300):
-            if server.poll() is not None:
-                raise SystemExit("the server exited before it answered /healthz")
-            try:
-                if (await client.get("/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit("the server did not answer /healthz within 30 s")
 
 
 async def measure(
@@ -181,7 +168,7 @@ def main() -> None:
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
-        asyncio.run(wait_until_healthy(base_url, server))
+        asyncio.run(wait_healthy(base_url, server, seconds=30))
         lines = asyncio.run(run_scenarios(base_url, args.requests, args.concurrency))
     finally:
         server.terminate()
