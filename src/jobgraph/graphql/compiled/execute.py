@@ -11,7 +11,7 @@ import asyncio
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import FieldNode, GraphQLField
@@ -52,13 +52,6 @@ class Run:
     reader: RawReader
     arguments: Callable[[GraphQLField, FieldNode], dict[str, Any]]
     listing: Callable[[Connection], Listing]
-    converters: dict[Value, values.Convert] = field(default_factory=dict)
-
-    def convert(self, value: Value) -> values.Convert:
-        found = self.converters.get(value)
-        if found is None:
-            found = self.converters[value] = values.converter(value, self.reader.dialect)
-        return found
 
     async def fetch(self, read: selects.Read) -> list[Row]:
         return await self.reader.fetch(read)
@@ -293,15 +286,14 @@ async def _connections(lists: _Lists, run: Run) -> list[dict[str, Any]]:
     objects = {id(plan): await _objects(plan, all_rows, positions, run) for plan in node_fields}
     totals = await _totals(lists, run) if _selects(connection.fields, "totalCount") else None
     time_of = values.time_key(run.reader.dialect)
-    key_positions = [(positions[t.field], t.field) for t in lists.ordering.terms]
-    time_columns = {
-        name
-        for name, column in connection.entity.table.c.items()
-        if isinstance(column.type, UTCDateTime)
-    }
+    # Per sort key: its position in the row, and whether it is a time the driver hands back raw.
+    key_positions = [
+        (positions[column.name], isinstance(column.type, UTCDateTime))
+        for column in lists.ordering.columns()
+    ]
 
     def cursor(row: Row) -> str:
-        key = [time_of(row[p]) if name in time_columns else row[p] for p, name in key_positions]
+        key = [time_of(row[p]) if is_time else row[p] for p, is_time in key_positions]
         return lists.ordering.encode_key(key)
 
     answers = []
