@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Column, ColumnElement, Table, and_, false, literal, or_, tuple_
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.elements import UnaryExpression
 
 from jobgraph.db.types import UTCDateTime
@@ -55,12 +56,18 @@ class Ordering:
     def columns(self) -> list[Column[Any]]:
         return [self.table.c[term.field] for term in self.terms]
 
-    def clauses(self, *, reverse: bool = False) -> list[UnaryExpression[Any]]:
-        """ORDER BY; NULLs come after every value in the requested order (first if reversed)."""
+    def clauses(
+        self, *, reverse: bool = False, source: ReadOnlyColumnCollection[str, Any] | None = None
+    ) -> list[UnaryExpression[Any]]:
+        """ORDER BY; NULLs come after every value in the requested order (first if reversed).
+
+        `source` orders the same-named columns of a subquery instead of the table's.
+        """
         clauses = []
         for term, column in zip(self.terms, self.columns(), strict=True):
             ascending = (term.direction == ASC) != reverse
-            clause = column.asc() if ascending else column.desc()
+            key = column if source is None else source[column.name]
+            clause = key.asc() if ascending else key.desc()
             if column.nullable:
                 clause = clause.nulls_first() if reverse else clause.nulls_last()
             clauses.append(clause)

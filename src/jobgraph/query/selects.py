@@ -78,7 +78,10 @@ def pages_by_parent(
     columns: tuple[str, ...],
 ) -> Read:
     """The same window within each parent, as one UNION ALL; rows carry their member index
-    first, then `columns` (which must include the parent column)."""
+    first, then `columns` (which must include the parent column and the ordering's columns).
+
+    Rows come sorted by member, then in each window's own order, so callers never re-sort.
+    """
     parent_column = entity.table.c[parent]
 
     def build(variable: Any, _dialect: str) -> Executable:
@@ -99,7 +102,9 @@ def pages_by_parent(
             )
             for index, parent_id in enumerate(ids)
         ]
-        return members[0] if len(members) == 1 else union_all(*members)
+        rows = (members[0] if len(members) == 1 else union_all(*members)).subquery()
+        in_order = ordering.clauses(reverse=listing.window.backward, source=rows.c)
+        return select(rows).order_by(rows.c[MEMBER], *in_order)
 
     fixed = (entity.table.name, ordering.signature, _window_shape(listing), parent, columns)
     return _read("pages", fixed, (listing.spec, tuple(parent_ids), keys), build)

@@ -8,7 +8,6 @@ raises FallbackError, and the reference executor answers it in full.
 from __future__ import annotations
 
 import asyncio
-import functools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -265,16 +264,8 @@ async def _pages_by_parent(
         )
         for row in await run.fetch(read):
             members[chunk[row[0]]].append(tuple(row)[1:])
-    key_positions = [columns.index(term.field) for term in ordering.terms]
-    compare = paging.key_comparator(ordering, reverse=listing.window.backward)
-
-    def compare_rows(a: Row, b: Row) -> int:
-        return compare([a[p] for p in key_positions], [b[p] for p in key_positions])
-
-    sort_key = functools.cmp_to_key(compare_rows)
     return {
-        parent_id: paging.to_page(listing, ordering, sorted(rows, key=sort_key))
-        for parent_id, rows in members.items()
+        parent_id: paging.to_page(listing, ordering, rows) for parent_id, rows in members.items()
     }
 
 
