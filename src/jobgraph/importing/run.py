@@ -28,7 +28,7 @@ from jobgraph.importing.parallel import (
     gc_paused,
     ordered_map,
 )
-from jobgraph.importing.records import BATCH_DEFAULTS, JOB_DEFAULTS
+from jobgraph.importing.records import BATCH_DEFAULTS, JOB_DEFAULTS, PROJECT_DEFAULTS
 from jobgraph.importing.sources import (
     FileFormat,
     ImportFailed,
@@ -217,7 +217,8 @@ class _Import:
             connection, models.project_table, projects
         )
         project_rows = [
-            {"id": project_id, "name": project_id, "created_at": projects[project_id]}
+            PROJECT_DEFAULTS
+            | {"id": project_id, "name": project_id, "created_at": projects[project_id]}
             for project_id in sorted(absent_projects)
         ]
         await bulk.insert_missing_rows(connection, models.project_table, project_rows)
