@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -135,7 +135,7 @@ class _Generator:
             for index, name in enumerate(PROJECT_NAMES)
         ]
 
-    def job_statuses(self, status: str, size: int) -> list[str]:
+    def job_statuses(self, status: str, size: int) -> Sequence[str]:
         """The statuses of a batch's jobs, in creation order, as its own status implies: jobs
         run one after another, so finished jobs come first and pending ones last."""
         random_ = self.rng.random
