@@ -45,6 +45,24 @@ def rest_filter(params: Mapping[str, Any]) -> Predicate:
     return lambda row: all(test(row) for test in tests)
 
 
+def sdk_batch_filter(params: Mapping[str, Any]) -> Predicate:
+    """The meaning of the SDK's BatchFilters as GET /api/v1/batches reads them (lists where
+    repeatable): start_date and end_date bound created_at, tag is one of the batch's tags."""
+    tests: list[Predicate] = []
+    for name in ("id", "project_id", "user_id", "device_type", "status", "queue_priority"):
+        if name in params:
+            tests.append(_in(name, params[name]))
+    if "open" in params:
+        tests.append(lambda row: row["open"] == params["open"])
+    if "tag" in params:
+        tests.append(lambda row: params["tag"] in (row["tags"] or []))
+    if "start_date" in params:
+        tests.append(_cmp("created_at", lambda t: t >= params["start_date"]))
+    if "end_date" in params:
+        tests.append(_cmp("created_at", lambda t: t <= params["end_date"]))
+    return lambda row: all(test(row) for test in tests)
+
+
 def range_filter(field: str, bounds: Mapping[str, Any]) -> Predicate:
     """{gt, gte, lt, lte} on one field; a null value satisfies no bound."""
     checks = {
