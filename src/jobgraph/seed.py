@@ -383,15 +383,19 @@ async def seed_database(
     jobs: int = DEFAULT_JOBS,
     seed: int = DEFAULT_SEED,
     progress: Callable[[int, int], None] | None = None,
+    phase: Callable[[str], None] | None = None,
     processes: int | None = None,
     parallel_min_jobs: int = PARALLEL_MIN_JOBS,
 ) -> SeedSummary:
-    """Upsert the demo rows in one transaction; `progress` gets (jobs written, jobs).
+    """Upsert the demo rows in one transaction; `progress` gets (jobs written, jobs), `phase`
+    the name of each step as it starts ("generating and writing", "rebuilding indexes",
+    "committing").
 
     From `parallel_min_jobs` jobs on, `processes` helper processes (None: one per spare
     core) generate the chunks while this process writes them; the rows are the same.
     """
     started = time.perf_counter()
+    tell = phase or (lambda _name: None)
     if processes is None:
         processes = default_processes()
     if jobs < parallel_min_jobs:
@@ -403,6 +407,7 @@ async def seed_database(
         async with bulk_transaction(db) as connection:
             writer = BulkWriter(connection)
             await writer.drop_job_indexes(jobs)  # only when seeding adds half the table or more
+            tell("generating and writing")
             await writer.upsert(models.project_table, projects)
             tasks = ((writer.drivername, seed, plan, cast) for plan in plan_chunks(jobs, seed))
             chunks = ordered_map(encoded_chunk, tasks, processes=processes)
@@ -413,6 +418,9 @@ async def seed_database(
                         counts[table.name] += len(chunk[table.name])
                     if progress is not None:
                         progress(counts["job"], jobs)
+            if writer.rebuilds_indexes:
+                tell("rebuilding indexes")
             await writer.finish()
+            tell("committing")
     seconds = time.perf_counter() - started
     return SeedSummary(len(projects), counts["batch"], counts["job"], counts["job_result"], seconds)
