@@ -17,8 +17,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(SERVE_STAMP): pyproject.toml | $(BIN)/python
-	@echo "==> installing jobgraph and what serving needs into $(VENV) (about a minute)"
-	$(PIP) -e .
+	@if [ $(STAMP) -nt pyproject.toml ]; then \
+		echo "==> $(VENV) already holds jobgraph with its dev extra"; \
+	else \
+		echo "==> installing jobgraph and what serving needs into $(VENV) (about a minute)"; \
+		$(PIP) -e .; \
+	fi
 	touch $(SERVE_STAMP)
 
 $(STAMP): pyproject.toml | $(BIN)/python

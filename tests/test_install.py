@@ -27,7 +27,9 @@ def _dry_run(target: str, venv: Path) -> list[str]:
 
 
 def _installs(commands: list[str]) -> list[str]:
-    return [command for command in commands if " pip install " in command]
+    """The pip commands, as a shell runs them (a line of a multi-line recipe loses its `; \\`)."""
+    lines = (command.strip().removesuffix("\\").strip().removesuffix(";") for command in commands)
+    return [line for line in lines if " pip install " in line]
 
 
 def _name(requirement: str) -> str:
@@ -41,7 +43,7 @@ def test_make_run_installs_the_package_without_its_dev_extra(tmp_path: Path) -> 
     assert install.endswith(" -e .")
     assert "--quiet" not in install
     assert "-q" not in install.split()
-    assert any(command.startswith("echo ") for command in commands)  # says what it is doing
+    assert any("echo " in command for command in commands)  # it says what it is doing
     assert commands[-1].endswith("jobgraph serve")
 
 

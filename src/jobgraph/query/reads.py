@@ -16,6 +16,7 @@ from jobgraph.domain import OrderDirection
 from jobgraph.query import paging, selects
 from jobgraph.query.paging import MAX_LIMIT, Entity, Page, Row
 from jobgraph.query.spec import (
+    BatchFilterSpec,
     FilterSpec,
     JobFilterSpec,
     Listing,
@@ -158,14 +159,20 @@ async def list_job_rows(
     return rows, request.offset + len(rows) if counted is None else counted
 
 
-async def get_job(db: Database, job_id: str) -> models.Job | None:
-    found = await rows_by_ids(db, JOBS, [job_id])
+async def find_one(db: Database, entity: Entity[Row], spec: FilterSpec) -> Row | None:
+    """The first row matching the filter spec (an id lookup goes through the spec too, so
+    whatever narrows a list narrows it alike)."""
+    async with db.read() as conn:
+        found = await paging.offset_page(conn, entity, spec, (), OffsetRequest(1, 0))
     return found[0] if found else None
+
+
+async def get_job(db: Database, job_id: str) -> models.Job | None:
+    return await find_one(db, JOBS, JobFilterSpec(ids=(job_id,)))
 
 
 async def get_batch(db: Database, batch_id: str) -> models.Batch | None:
-    found = await rows_by_ids(db, BATCHES, [batch_id])
-    return found[0] if found else None
+    return await find_one(db, BATCHES, BatchFilterSpec(ids=(batch_id,)))
 
 
 async def jobs_by_ids(db: Database, ids: Sequence[str]) -> list[models.Job]:
