@@ -123,8 +123,8 @@ FILTER_CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"start_date": T0 + timedelta(days=1)},
     ),
     "combined": (
-        {"open": False, "start_date": T0 + timedelta(hours=1), "status": BatchStatus.DONE},
-        {"open": False, "start_date": T0 + timedelta(hours=1), "status": ["DONE"]},
+        {"open": True, "start_date": T0 + timedelta(hours=1), "status": ["DONE", "PENDING"]},
+        {"open": True, "start_date": T0 + timedelta(hours=1), "status": ["DONE", "PENDING"]},
     ),
 }
 
