@@ -2,27 +2,45 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Serving needs the package alone; tests, lint and benchmarks also need the dev extra (pytest,
+# ruff, mypy and the pasqal-cloud SDK, which brings numpy, scipy and matplotlib).
+SERVE_STAMP := $(VENV)/.installed-serve
 STAMP := $(VENV)/.installed
+PIP := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar on
 BROWSER_STAMP := tests/browser/node_modules/.installed
 
-.PHONY: run install migrate seed serve test test-postgres lint fmt typecheck schema check clean browser
+.PHONY: run install install-dev migrate seed serve test test-postgres lint fmt typecheck schema check clean browser
 .PHONY: bench bench-data bench-load bench-filters bench-peer bench-import bench-queries
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
+	@echo "==> creating the virtual environment in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-install: $(STAMP)
+$(SERVE_STAMP): pyproject.toml | $(BIN)/python
+	@if [ $(STAMP) -nt pyproject.toml ]; then \
+		echo "==> $(VENV) already holds jobgraph with its dev extra"; \
+	else \
+		echo "==> installing jobgraph and what serving needs into $(VENV) (about a minute)"; \
+		$(PIP) -e .; \
+	fi
+	touch $(SERVE_STAMP)
 
-migrate: $(STAMP)
+$(STAMP): pyproject.toml | $(BIN)/python
+	@echo "==> installing jobgraph with its dev extra (tests, lint, the pasqal-cloud SDK) into $(VENV)"
+	$(PIP) -e '.[dev]'
+	touch $(SERVE_STAMP) $(STAMP)
+
+install: $(SERVE_STAMP)
+
+install-dev: $(STAMP)
+
+migrate: $(SERVE_STAMP)
 	$(BIN)/jobgraph migrate
 
 seed: migrate
 	$(BIN)/jobgraph seed --if-empty
 
-serve: $(STAMP)
+serve: $(SERVE_STAMP)
 	$(BIN)/jobgraph serve
 
 run: seed
@@ -45,7 +63,7 @@ fmt: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-schema: $(STAMP)
+schema: $(SERVE_STAMP)
 	$(BIN)/jobgraph export-schema --output schema.graphql
 
 check: lint typecheck test

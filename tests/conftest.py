@@ -24,6 +24,8 @@ from tests.databases import (
 )
 from tests.factories import Factory
 
+pytest_plugins = ["tests.sdk_live"]
+
 
 @pytest.fixture(scope="session")
 def migrated_postgres_url() -> Iterator[str]:

@@ -17,6 +17,7 @@ JOB_STATUSES = ["PENDING", "RUNNING", "DONE", "ERROR", "CANCELED", "CANCELING"]
 BATCH_STATUSES = ["PENDING", "RUNNING", "DONE", "CANCELED", "TIMED_OUT", "ERROR", "PAUSED"]
 ORIGINS = ["CLIENT", "AZURE", "OVH", "UNKNOWN"]
 USERS = ["alice", "bob", "zoë-ü", "用户"]
+QUEUES = ["LOW", "HIGH", "MEDIUM"]
 T0 = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
 
 
@@ -41,7 +42,12 @@ def build_dataset(
     data = Dataset()
     for index, name in enumerate(["Alpha", "Βήτα ✨", "gamma"]):
         data.projects.append(
-            {"id": _uuid(rng), "name": name, "created_at": T0 + timedelta(days=index % 2)}
+            {
+                "id": _uuid(rng),
+                "name": name,
+                "created_at": T0 + timedelta(days=index % 2),
+                "project_status": "ARCHIVED" if index == 2 else "ACTIVE",
+            }
         )
     tie_times = [T0 + timedelta(hours=h) for h in (1, 2, 3)]
     order = 0
@@ -56,6 +62,7 @@ def build_dataset(
             "status": BATCH_STATUSES[index % len(BATCH_STATUSES)],
             "device_type": ["FRESNEL", "EMU_MPS", None][index % 3],
             "priority": index % 3,
+            "queue_priority": QUEUES[(index // 2) % len(QUEUES)],
             "open": index % 2 == 0,
             "complete": index % 2 == 1,
             "tags": [["urgent", "ü-tag"], [], ["nightly"], None][index % 4],

@@ -25,6 +25,7 @@ def project(**values: Any) -> dict[str, Any]:
         "id": PROJECT_ID,
         "name": "Zürich — 量子",
         "created_at": "2024-03-01T10:00:00+02:00",
+        "project_status": "ARCHIVED",
     } | values
 
 
@@ -38,6 +39,7 @@ def batch(**values: Any) -> dict[str, Any]:
         "status": "RUNNING",
         "device_type": "FRESNEL",
         "priority": 10,
+        "queue_priority": "HIGH",
         "open": True,
         "complete": False,
         "tags": ["mis", "réglage"],

@@ -580,3 +580,23 @@ def _has_var(value: Any) -> bool:
     if isinstance(value, dict):
         return any(_has_var(item) for item in value.values())
     return False
+
+
+# The filters and fields the SDK's batch and project routes brought, each at least once in the
+# fixed corpus whatever the generator draws: root and nested, alone and composed.
+SDK_FIELD_DOCUMENTS = [
+    "{ jobs(first: 20, filter: {hasResult: true}) { totalCount edges { node { id result } } } }",
+    "{ jobs(first: 20, filter: {hasResult: false, status: [DONE]}) { totalCount nodes { id } } }",
+    "{ jobs(first: 5, filter: {not: {hasResult: true}, or: [{errors: true}, {hasResult: true}]})"
+    " { totalCount nodes { id status } } }",
+    "{ batches(filter: {queuePriority: [HIGH, LOW]}) { totalCount nodes { id queuePriority } } }",
+    '{ batches(filter: {startDate: "2024-03-12T12:00:00Z", endDate: "2024-03-14T12:00:00"})'
+    " { totalCount nodes { id createdAt } } }",
+    '{ batches(filter: {and: [{queuePriority: []}], not: {startDate: "2024-03-11"}})'
+    " { totalCount } }",
+    "{ projects { nodes { name projectStatus batches(filter: {queuePriority: [MEDIUM]}) {"
+    " nodes { id queuePriority jobs(filter: {hasResult: true}) { totalCount nodes { id } } }"
+    " } } } }",
+    "{ projects(filter: {projectStatus: [ACTIVE]}) { totalCount nodes { id projectStatus } } }",
+    "{ projects(filter: {not: {projectStatus: [ARCHIVED]}}) { totalCount } }",
+]

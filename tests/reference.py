@@ -45,6 +45,24 @@ def rest_filter(params: Mapping[str, Any]) -> Predicate:
     return lambda row: all(test(row) for test in tests)
 
 
+def sdk_batch_filter(params: Mapping[str, Any]) -> Predicate:
+    """The meaning of the SDK's BatchFilters as GET /api/v1/batches reads them (lists where
+    repeatable): start_date and end_date bound created_at, tag is one of the batch's tags."""
+    tests: list[Predicate] = []
+    for name in ("id", "project_id", "user_id", "device_type", "status", "queue_priority"):
+        if name in params:
+            tests.append(_in(name, params[name]))
+    if "open" in params:
+        tests.append(lambda row: row["open"] == params["open"])
+    if "tag" in params:
+        tests.append(lambda row: params["tag"] in (row["tags"] or []))
+    if "start_date" in params:
+        tests.append(_cmp("created_at", lambda t: t >= params["start_date"]))
+    if "end_date" in params:
+        tests.append(_cmp("created_at", lambda t: t <= params["end_date"]))
+    return lambda row: all(test(row) for test in tests)
+
+
 def range_filter(field: str, bounds: Mapping[str, Any]) -> Predicate:
     """{gt, gte, lt, lte} on one field; a null value satisfies no bound."""
     checks = {
@@ -111,6 +129,8 @@ _LIST_FIELDS = {
     "status": "status",
     "origin": "origin",
     "deviceType": "device_type",
+    "queuePriority": "queue_priority",
+    "projectStatus": "project_status",
 }
 _RANGE_FIELDS = {
     "createdAt": "created_at",
@@ -137,12 +157,18 @@ def _name_starts_with(prefix: str) -> Predicate:
     return lambda row: str(row["name"]).startswith(prefix)
 
 
-def graphql_filter(spec: Mapping[str, Any]) -> Predicate:
-    """The meaning of a JobFilter/BatchFilter/ProjectFilter input (times as datetimes)."""
+def graphql_filter(spec: Mapping[str, Any], entity: str = "job") -> Predicate:
+    """The meaning of a JobFilter/BatchFilter/ProjectFilter input (times as datetimes).
+
+    `hasResult` reads a `has_result` key that the caller adds to job rows; a BatchFilter's
+    startDate and endDate bound created_at (entity "batch"), as the SDK's batch filters do."""
     tests: list[Predicate] = []
     rest: dict[str, Any] = {}
     for key, value in spec.items():
-        if key in _LIST_FIELDS:
+        if entity == "batch" and key in ("startDate", "endDate"):
+            bound = "gte" if key == "startDate" else "lte"
+            tests.append(range_filter("created_at", {bound: value}))
+        elif key in _LIST_FIELDS:
             tests.append(_in(_LIST_FIELDS[key], value))
         elif key in _RANGE_FIELDS:
             tests.append(range_filter(_RANGE_FIELDS[key], value))
@@ -159,16 +185,18 @@ def graphql_filter(spec: Mapping[str, Any]) -> Predicate:
             rest[snake] = value
         elif key in ("open", "complete", "name"):
             tests.append(_equals(key, value))
+        elif key == "hasResult":
+            tests.append(_equals("has_result", value))
         elif key == "tag":
             tests.append(_holds_tag(value))
         elif key == "nameStartsWith":
             tests.append(_name_starts_with(value))
         elif key == "and":
-            tests.append(all_of(*(graphql_filter(child) for child in value)))
+            tests.append(all_of(*(graphql_filter(child, entity) for child in value)))
         elif key == "or":
-            tests.append(any_of(*(graphql_filter(child) for child in value)))
+            tests.append(any_of(*(graphql_filter(child, entity) for child in value)))
         elif key == "not":
-            tests.append(none_of(graphql_filter(value)))
+            tests.append(none_of(graphql_filter(value, entity)))
         else:
             raise KeyError(f"reference does not know filter field {key}")
     tests.append(rest_filter(rest))

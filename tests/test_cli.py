@@ -41,6 +41,28 @@ def test_cli_migrate_seed_and_import(sqlite_url: str, tmp_path: Path) -> None:
     assert imported.stdout.startswith("imported 1 projects, 1 batches, 1 jobs, 1 results in ")
 
 
+def test_cli_names_each_phase_of_a_seed_and_an_import(sqlite_url: str, tmp_path: Path) -> None:
+    runner.invoke(app, ["migrate"])
+    path = write_lines(tmp_path / "a.ndjson", project(), batch(), job())
+
+    seeded = runner.invoke(app, ["seed", "--jobs", "100"])
+    imported = runner.invoke(app, ["import", str(path)])
+
+    # Not a terminal here, so each phase is a line; on a terminal it names the progress bar.
+    assert seeded.stderr.splitlines() == [
+        "seeding: generating and writing",
+        "seeding: rebuilding indexes",
+        "seeding: committing",
+        "seeding: analysing",
+    ]
+    assert imported.stderr.splitlines() == [
+        "importing a.ndjson: parsing and writing",
+        "importing a.ndjson: checking references",
+        "importing a.ndjson: committing",
+        "importing a.ndjson: analysing",
+    ]
+
+
 def test_cli_seed_if_empty_seeds_an_empty_database(sqlite_url: str) -> None:
     runner.invoke(app, ["migrate"])
 
@@ -61,6 +83,7 @@ def test_cli_bad_import_exits_1_with_the_line_and_keeps_nothing(
 
     assert result.exit_code == 1
     assert result.stderr == (
+        "importing bad.ndjson: parsing and writing\n"
         "error: line 2: job.status: 'DONNE' is not one of PENDING, RUNNING, DONE, ERROR, "
         "CANCELED, CANCELING; nothing was imported\n"
     )

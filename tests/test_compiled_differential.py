@@ -36,6 +36,7 @@ from jobgraph.query.spec import OrderTerm
 from jobgraph.settings import Settings
 from tests.dataset import Dataset, build_dataset, load_dataset
 from tests.operations import (
+    SDK_FIELD_DOCUMENTS,
     UNKNOWN_ID,
     Cursors,
     Operation,
@@ -401,6 +402,8 @@ async def check_fixed_corpus(differ: Differ, data: Dataset, tally: Tally) -> Non
         await _check_with_cursors(differ, operation, tally, _cursor_variables(query))
     for index, query in enumerate(ODD_DOCUMENTS):
         await differ.check(Operation(f"odd document {index}", query), tally)
+    for index, query in enumerate(SDK_FIELD_DOCUMENTS):
+        await differ.check(Operation(f"SDK fields {index}", query), tally)
     for label, content, headers in RAW_REQUESTS:
         await differ.send(label, repr(content[:300]), content, headers, tally)
     await check_bodies_in_parts(differ, tally)

@@ -68,6 +68,11 @@ JOB_FILTERS: list[dict[str, Any]] = [
     {"not": {"startDate": TIE}},
     {"status": ["DONE", "ERROR"], "or": [{"origin": ["CLIENT"]}, {"not": {"minRuns": 100}}]},
     {"and": [{"or": [{"idStartsWith": "abc"}, {"errors": True}]}, {"not": {"maxRuns": 0}}]},
+    {"hasResult": True},
+    {"hasResult": False},
+    {"hasResult": True, "minRuns": 500},
+    {"not": {"hasResult": True}, "status": ["DONE"]},
+    {"or": [{"hasResult": True}, {"errors": True}]},
 ]
 
 
@@ -82,7 +87,8 @@ async def data(db: Database) -> Dataset:
 async def test_job_filter_matches_reference(
     client: AsyncClient, data: Dataset, job_filter: dict[str, Any]
 ) -> None:
-    expected = reference.select(data.jobs, reference.graphql_filter(job_filter), [])
+    jobs = [job | {"has_result": job["id"] in data.results} for job in data.jobs]
+    expected = reference.select(jobs, reference.graphql_filter(job_filter), [])
     variables = {"filter": reference.graphql_variables(job_filter)}
     connection = (await run_graphql(client, JOBS, variables))["jobs"]
     assert edge_ids(connection) == expected
@@ -121,13 +127,21 @@ async def test_job_filter_on_ids_and_relations(client: AsyncClient, data: Datase
         {"startDatetime": {"gt": T0}},
         {"endDatetime": {"lt": T0 + timedelta(days=100)}},
         {"or": [{"tag": "nightly"}, {"not": {"open": True}}]},
+        {"queuePriority": ["HIGH"]},
+        {"queuePriority": ["LOW", "MEDIUM"], "open": False},
+        {"queuePriority": []},
+        {"startDate": T0 + timedelta(days=1)},
+        {"endDate": T0 + timedelta(days=3)},
+        {"startDate": T0, "endDate": T0},
+        {"not": {"startDate": T0 + timedelta(days=2)}, "queuePriority": ["LOW"]},
     ],
     ids=str,
 )
 async def test_batch_filter_matches_reference(
     client: AsyncClient, data: Dataset, batch_filter: dict[str, Any]
 ) -> None:
-    expected = reference.select(data.batches, reference.graphql_filter(batch_filter), [])
+    predicate = reference.graphql_filter(batch_filter, "batch")
+    expected = reference.select(data.batches, predicate, [])
     variables = {"filter": reference.graphql_variables(batch_filter)}
     connection = (await run_graphql(client, BATCHES, variables))["batches"]
     assert edge_ids(connection) == expected
@@ -142,6 +156,9 @@ async def test_batch_filter_matches_reference(
         {"nameStartsWith": "alpha"},
         {"createdAt": {"gt": T0}},
         {"not": {"name": "gamma"}},
+        {"projectStatus": ["ACTIVE"]},
+        {"projectStatus": ["ARCHIVED"]},
+        {"not": {"projectStatus": ["ARCHIVED"]}, "createdAt": {"gt": T0}},
     ],
     ids=str,
 )

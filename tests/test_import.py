@@ -53,7 +53,12 @@ async def test_import_round_trips_every_field_of_every_kind(db: Database, tmp_pa
 
     assert (summary.projects, summary.batches, summary.jobs, summary.results) == (1, 1, 2, 2)
     assert await rows(db, models.project_table) == [
-        {"id": PROJECT_ID, "name": "Zürich — 量子", "created_at": utc(2024, 3, 1, 8)}
+        {
+            "id": PROJECT_ID,
+            "name": "Zürich — 量子",
+            "created_at": utc(2024, 3, 1, 8),
+            "project_status": "ARCHIVED",
+        }
     ]
     assert await rows(db, models.batch_table) == [
         {
@@ -64,6 +69,7 @@ async def test_import_round_trips_every_field_of_every_kind(db: Database, tmp_pa
             "status": "RUNNING",
             "device_type": "FRESNEL",
             "priority": 10,
+            "queue_priority": "HIGH",
             "open": True,
             "complete": False,
             "tags": ["mis", "réglage"],
@@ -386,7 +392,12 @@ async def test_import_of_a_jsend_list_creates_missing_batches_and_projects(
     assert (summary.jobs, summary.results) == (2, 1)
     assert (summary.placeholder_projects, summary.placeholder_batches) == (1, 1)
     assert await rows(db, models.project_table) == [
-        {"id": PROJECT_ID, "name": PROJECT_ID, "created_at": utc(2024, 3, 1)}
+        {
+            "id": PROJECT_ID,
+            "name": PROJECT_ID,
+            "created_at": utc(2024, 3, 1),
+            "project_status": "ACTIVE",
+        }
     ]
     [placeholder] = await rows(db, models.batch_table)
     assert placeholder == {
@@ -397,6 +408,7 @@ async def test_import_of_a_jsend_list_creates_missing_batches_and_projects(
         "status": "RUNNING",
         "device_type": None,
         "priority": 0,
+        "queue_priority": "MEDIUM",
         "open": False,
         "complete": False,
         "tags": None,

@@ -8,7 +8,7 @@ from httpx import AsyncClient
 
 
 @pytest.mark.parametrize(
-    "path", ["/nope", "/api/v2/batches/00000000-0000-4000-8000-000000000000", "/api/v2/jobs/a/b"]
+    "path", ["/nope", "/api/v2/batches/00000000-0000-4000-8000-000000000000/x", "/api/v2/jobs/a/b"]
 )
 async def test_an_unknown_path_is_a_jsend_404(client: AsyncClient, path: str) -> None:
     response = await client.get(path)

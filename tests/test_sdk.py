@@ -2,64 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from pasqal_cloud.authentication import TokenProvider
-from pasqal_cloud.endpoints import Endpoints
-from pasqal_cloud.errors import BatchFetchingError
 from pasqal_cloud.job import Job
 from pasqal_cloud.sdk import SDK
 from pasqal_cloud.utils.constants import JobStatus
 from pasqal_cloud.utils.filters import JobFilters, PaginationParams
 
-from jobgraph.app import create_app
-from jobgraph.db.engine import Database
-from jobgraph.settings import Settings
-from tests.dataset import T0, Dataset, build_dataset, load_dataset
-from tests.live import serving
+from tests.dataset import T0
 from tests.reference import iso, rest_filter, select
+from tests.sdk_live import DATA, SDK_ALIAS
 
-# `SDK` is the name existing callers use; it warns that it is an alias of PasqalCloudClient.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:'SDK' is an alias to 'PasqalCloudClient':DeprecationWarning"
-)
+pytestmark = pytest.mark.filterwarnings(SDK_ALIAS)
 
-DATA = build_dataset()
 JOBS = DATA.jobs
 BY_ID = {job["id"]: job for job in JOBS}
 NEWEST_FIRST = [("created_at", "DESC")]
 WITH_RESULT = next(iter(DATA.results))
 WITHOUT_RESULT = next(job["id"] for job in JOBS if job["id"] not in DATA.results)
 APRIL = datetime(2024, 4, 1, tzinfo=UTC)
-
-
-class FixedTokenProvider(TokenProvider):
-    """Always the same token; jobgraph accepts and ignores it."""
-
-    def get_token(self) -> str:
-        return "jobgraph-test-token"
-
-
-@pytest.fixture
-async def data(db: Database) -> Dataset:
-    await load_dataset(db, DATA)
-    return DATA
-
-
-@pytest.fixture
-def server_url(settings: Settings, data: Dataset) -> Iterator[str]:
-    """A uvicorn server on a free loopback port, in a thread, for the length of one test."""
-    with serving(create_app(settings), ws="none") as url:
-        yield url
-
-
-@pytest.fixture
-def sdk(server_url: str) -> SDK:
-    endpoints = Endpoints(core=server_url, account=f"{server_url}/account")
-    return SDK(token_provider=FixedTokenProvider(), endpoints=endpoints)
 
 
 def expected(params: dict[str, Any], keys: list[tuple[str, str]] = NEWEST_FIRST) -> list[str]:
@@ -176,13 +139,3 @@ def test_sdk_full_result_is_none_without_result(sdk: SDK) -> None:
     job = sdk.get_job(WITHOUT_RESULT)
     assert job.full_result is None
     assert job.result is None
-
-
-def test_sdk_errors_from_routes_jobgraph_does_not_serve_are_readable(sdk: SDK) -> None:
-    with pytest.raises(BatchFetchingError) as raised:
-        sdk.get_batch(BATCH)
-    first_line = str(raised.value).split("\n", 1)[0]
-    assert (
-        first_line
-        == f"Batch fetching failed: 404: Not found: no route for GET /api/v2/batches/{BATCH}."
-    )

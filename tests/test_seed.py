@@ -8,6 +8,7 @@ from typing import Any
 
 from jobgraph.db import models
 from jobgraph.db.engine import Database
+from jobgraph.domain import BatchStatus
 from jobgraph.importing import count_jobs
 from jobgraph.importing.parallel import ordered_map
 from jobgraph.seed import batch_sizes, cast_of, encoded_chunk, generate, plan_chunks, seed_database
@@ -99,3 +100,42 @@ async def test_seed_in_helper_processes_stores_the_generated_rows(db: Database) 
         6_000,
         summary.results,
     )
+
+
+def test_seed_demo_batches_take_every_status_in_realistic_proportions() -> None:
+    batches: list[dict[str, Any]] = []
+    jobs: dict[str, list[str]] = {}
+    for chunk in generate(5_000):  # what `make run` seeds
+        batches += chunk.batches
+        for row in chunk.jobs:
+            jobs.setdefault(row["batch_id"], []).append(row["status"])
+    statuses = Counter(batch["status"] for batch in batches)
+    assert set(statuses) == {status.value for status in BatchStatus}
+    assert statuses["DONE"] > len(batches) / 2
+    assert all(count <= len(batches) / 10 for status, count in statuses.items() if status != "DONE")
+    assert set(Counter(batch["queue_priority"] for batch in batches)) == {"LOW", "MEDIUM", "HIGH"}
+    for batch in batches:
+        held = set(jobs[batch["id"]])
+        unfinished = held & {"PENDING", "RUNNING", "CANCELING"}
+        match batch["status"]:
+            case "PENDING":
+                assert held == {"PENDING"}
+            case "RUNNING":
+                assert "RUNNING" in held
+            case "PAUSED":
+                assert held <= {"DONE", "PENDING"}
+                assert "PENDING" in held or len(jobs[batch["id"]]) == 1
+            case "ERROR":
+                assert "ERROR" in held
+                assert not unfinished
+            case _:
+                assert not unfinished
+        assert batch["complete"] == (batch["status"] not in ("PENDING", "RUNNING", "PAUSED"))
+
+
+def test_seed_projects_are_active_but_one() -> None:
+    projects, _ = cast_of(42)
+    assert Counter(project["project_status"] for project in projects) == {
+        "ACTIVE": 5,
+        "ARCHIVED": 1,
+    }

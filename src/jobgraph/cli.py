@@ -15,6 +15,7 @@ from rich.progress import (
     DownloadColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
@@ -77,17 +78,34 @@ def _run_with_database(settings: Settings, work: Callable[[Database], Awaitable[
         _unreachable(settings, error)
 
 
+class _Reporter:
+    """A long step's progress bar (on a terminal) and the name of the phase it is in, so the
+    screen never sits silent; elsewhere each phase is a line of its own."""
+
+    def __init__(self, bar: Progress, task: TaskID, description: str) -> None:
+        self.bar, self.task, self.description = bar, task, description
+
+    def progress(self, done: int, total: int) -> None:
+        self.bar.update(self.task, completed=done, total=total)
+
+    def phase(self, name: str) -> None:
+        described = f"{self.description}: {name}"
+        if self.bar.disable:
+            err.print(described, highlight=False)
+        self.bar.update(self.task, description=described)
+
+
 @contextmanager
-def _progress(description: str, *, in_bytes: bool) -> Iterator[Callable[[int, int], None]]:
+def _progress(description: str, *, in_bytes: bool) -> Iterator[_Reporter]:
     counter = (DownloadColumn(), TransferSpeedColumn()) if in_bytes else (MofNCompleteColumn(),)
-    columns = (TextColumn(description), BarColumn(), *counter, TimeRemainingColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        *counter,
+        TimeRemainingColumn(elapsed_when_finished=True),
+    )
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task(description, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
+        yield _Reporter(bar, bar.add_task(description, total=None), description)
 
 
 @app.command()
@@ -121,9 +139,12 @@ def seed(
             existing = await count_jobs(db)
             if existing:
                 return f"database already holds {existing} jobs; not seeding"
-        with _progress("seeding", in_bytes=False) as progress:
-            summary = await seed_database(db, jobs=jobs, seed=seed, progress=progress)
-        await db.refresh_statistics()
+        with _progress("seeding", in_bytes=False) as report:
+            summary = await seed_database(
+                db, jobs=jobs, seed=seed, progress=report.progress, phase=report.phase
+            )
+            report.phase("analysing")
+            await db.refresh_statistics()
         return (
             f"seeded {summary.projects} projects, {summary.batches} batches, {summary.jobs} jobs, "
             f"{summary.results} results (seed {seed}) in {summary.seconds:.1f}s "
@@ -141,9 +162,10 @@ def import_command(
     settings = _settings()
 
     async def work(db: Database) -> str:
-        with _progress(f"importing {path.name}", in_bytes=True) as progress:
-            summary = await import_path(db, path, progress=progress)
-        await db.refresh_statistics()
+        with _progress(f"importing {path.name}", in_bytes=True) as report:
+            summary = await import_path(db, path, progress=report.progress, phase=report.phase)
+            report.phase("analysing")
+            await db.refresh_statistics()
         placeholders = ""
         if summary.placeholder_projects or summary.placeholder_batches:
             placeholders = (

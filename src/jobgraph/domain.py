@@ -27,6 +27,21 @@ class BatchStatus(StrEnum):
     PAUSED = "PAUSED"
 
 
+class QueuePriority(StrEnum):
+    """The queue a batch waits in; HIGH runs first (the SDK's BatchFilters.queue_priority)."""
+
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+
+
+class ProjectStatus(StrEnum):
+    """Whether a project is in use; the SDK lists ACTIVE projects only."""
+
+    ACTIVE = "ACTIVE"
+    ARCHIVED = "ARCHIVED"
+
+
 class JobOrigin(StrEnum):
     CLIENT = "CLIENT"
     AZURE = "AZURE"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,7 +15,7 @@ from typing import Any
 from jobgraph.db import models
 from jobgraph.db.engine import Database
 from jobgraph.db.writer import BulkWriter, bulk_transaction
-from jobgraph.domain import BatchStatus, JobOrigin, JobStatus
+from jobgraph.domain import BatchStatus, JobOrigin, JobStatus, ProjectStatus, QueuePriority
 from jobgraph.importing.blocks import Rows, encoders
 from jobgraph.importing.parallel import (
     PARALLEL_MIN_JOBS,
@@ -49,14 +49,19 @@ ERRORS = (
     "Emulator ran out of memory",
     "Register layout rejected: atoms too close",
 )
-STATUS_WEIGHTS = {
-    JobStatus.DONE: 78,
-    JobStatus.ERROR: 7,
-    JobStatus.CANCELED: 5,
-    JobStatus.RUNNING: 4,
-    JobStatus.PENDING: 5,
-    JobStatus.CANCELING: 1,
+# Batches per 100, as on a real account: most are finished, a few wait, run or failed. Each
+# chunk deals its batches these statuses from a shuffled deck, so every status shows up.
+BATCH_STATUS_DECK = {
+    BatchStatus.DONE: 62,
+    BatchStatus.ERROR: 8,
+    BatchStatus.CANCELED: 6,
+    BatchStatus.TIMED_OUT: 4,
+    BatchStatus.RUNNING: 8,
+    BatchStatus.PENDING: 8,
+    BatchStatus.PAUSED: 4,
 }
+QUEUE_WEIGHTS = {QueuePriority.LOW: 30, QueuePriority.MEDIUM: 55, QueuePriority.HIGH: 15}
+ARCHIVED_PROJECTS = frozenset({"Quantum ML (Zürich)"})
 ORIGIN_WEIGHTS = {
     JobOrigin.CLIENT: 70,
     JobOrigin.AZURE: 15,
@@ -100,8 +105,12 @@ class _Generator:
 
     def __init__(self, seed: int | str) -> None:
         self.rng = random.Random(seed)
-        self.statuses = [status.value for status in STATUS_WEIGHTS]
-        self.status_cum = list(accumulate(STATUS_WEIGHTS.values()))
+        self.deck = [
+            status.value for status, count in BATCH_STATUS_DECK.items() for _ in range(count)
+        ]
+        self.rng.shuffle(self.deck)
+        self.queues = [queue.value for queue in QUEUE_WEIGHTS]
+        self.queue_cum = list(accumulate(QUEUE_WEIGHTS.values()))
         self.origins = [origin.value for origin in ORIGIN_WEIGHTS]
         self.origin_cum = list(accumulate(ORIGIN_WEIGHTS.values()))
 
@@ -115,12 +124,54 @@ class _Generator:
 
     def projects(self) -> list[dict[str, Any]]:
         return [
-            {"id": self.new_id(), "name": name, "created_at": self.at(index * 86_400_000)}
+            {
+                "id": self.new_id(),
+                "name": name,
+                "created_at": self.at(index * 86_400_000),
+                "project_status": (
+                    ProjectStatus.ARCHIVED if name in ARCHIVED_PROJECTS else ProjectStatus.ACTIVE
+                ).value,
+            }
             for index, name in enumerate(PROJECT_NAMES)
         ]
 
+    def job_statuses(self, status: str, size: int) -> Sequence[str]:
+        """The statuses of a batch's jobs, in creation order, as its own status implies: jobs
+        run one after another, so finished jobs come first and pending ones last."""
+        random_ = self.rng.random
+        finished = int(random_() * size)  # jobs already through, for unfinished batches
+
+        def through(error_rate: float) -> str:
+            return JobStatus.ERROR if random_() < error_rate else JobStatus.DONE
+
+        if status == BatchStatus.PENDING:
+            return [JobStatus.PENDING] * size
+        if status == BatchStatus.RUNNING:
+            statuses = [through(0.05) for _ in range(finished)] + [JobStatus.RUNNING]
+            statuses += [JobStatus.PENDING] * (size - finished - 1)
+            if len(statuses) > finished + 1 and random_() < 0.2:
+                statuses[-1] = JobStatus.CANCELING  # a queued job its user is canceling
+            return statuses
+        if status == BatchStatus.PAUSED:
+            finished = max(1, min(finished, size - 1))
+            return [JobStatus.DONE] * finished + [JobStatus.PENDING] * (size - finished)
+        if status == BatchStatus.CANCELED:
+            return [JobStatus.DONE] * finished + [JobStatus.CANCELED] * (size - finished)
+        if status == BatchStatus.ERROR:
+            statuses = [through(0.3) for _ in range(size)]
+            statuses[int(random_() * size)] = JobStatus.ERROR
+            return statuses
+        if status == BatchStatus.TIMED_OUT:
+            return [through(0.08) for _ in range(size)]
+        return [JobStatus.CANCELED if random_() < 0.02 else JobStatus.DONE for _ in range(size)]
+
     def batch(
-        self, project_id: str, users: list[str], parent_id: str | None, size: int
+        self,
+        project_id: str,
+        users: list[str],
+        parent_id: str | None,
+        size: int,
+        batch_status: str,
     ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
         rng = self.rng
         random_ = rng.random
@@ -132,7 +183,7 @@ class _Generator:
         runs = RUNS[int(random_() * len(RUNS))]
         qubits = 3 + int(random_() * 4)
         parametrized = random_() < 0.7
-        statuses = rng.choices(self.statuses, cum_weights=self.status_cum, k=size)
+        statuses = [str(value) for value in self.job_statuses(batch_status, size)]
         jobs: list[dict[str, Any]] = []
         results: list[dict[str, Any]] = []
         failed: list[str] = []
@@ -183,7 +234,7 @@ class _Generator:
             elif status == "DONE" and random_() < 0.5:
                 results.append({"job_id": job_id, "result": self.result(qubits, runs)})
         return (
-            self.batch_row(batch_id, project_id, user_id, parent_id, created, jobs),
+            self.batch_row(batch_id, project_id, user_id, parent_id, created, batch_status, jobs),
             jobs,
             results,
         )
@@ -196,20 +247,10 @@ class _Generator:
 
     def batch_row(
         self, batch_id: str, project_id: str, user_id: str, parent_id: str | None,
-        created: int, jobs: list[dict[str, Any]],
+        created: int, status: str, jobs: list[dict[str, Any]],
     ) -> dict[str, Any]:  # fmt: skip
         rng = self.rng
-        statuses = {job["status"] for job in jobs}
-        if statuses & {"RUNNING", "CANCELING", "PENDING"}:
-            running = statuses - {"PENDING"} != set()
-            status = BatchStatus.RUNNING if running else BatchStatus.PENDING
-        elif "ERROR" in statuses:
-            status = BatchStatus.ERROR
-        elif statuses == {"CANCELED"}:
-            status = BatchStatus.CANCELED
-        else:
-            status = BatchStatus.DONE
-        complete = status not in (BatchStatus.RUNNING, BatchStatus.PENDING)
+        complete = status not in (BatchStatus.RUNNING, BatchStatus.PENDING, BatchStatus.PAUSED)
         starts = [job["start_timestamp"] for job in jobs if job["start_timestamp"] is not None]
         ends = [job["end_timestamp"] for job in jobs if job["end_timestamp"] is not None]
         device = rng.choice(DEVICES)
@@ -221,9 +262,10 @@ class _Generator:
             "parent_id": parent_id,
             "project_id": project_id,
             "user_id": user_id,
-            "status": status.value,
+            "status": status,
             "device_type": device,
             "priority": rng.choice(PRIORITIES),
+            "queue_priority": rng.choices(self.queues, cum_weights=self.queue_cum)[0],
             "open": not complete and rng.random() < 0.5,
             "complete": complete,
             "tags": rng.sample(TAGS, rng.randint(0, 3)),
@@ -293,11 +335,12 @@ def chunk_rows(seed: int, plan: ChunkPlan, cast: Cast) -> SeedChunk:
     users = list(cast.users)
     recent: dict[str, list[str]] = {project_id: [] for project_id in cast.project_ids}
     chunk = SeedChunk()
-    for size in plan.sizes:
+    for position, size in enumerate(plan.sizes):
         project_id = generator.rng.choice(cast.project_ids)
         earlier = recent[project_id]
         parent_id = earlier[-1] if earlier and generator.rng.random() < 0.05 else None
-        batch, batch_jobs, results = generator.batch(project_id, users, parent_id, size)
+        status = generator.deck[position % len(generator.deck)]
+        batch, batch_jobs, results = generator.batch(project_id, users, parent_id, size, status)
         earlier[:] = [*earlier[-4:], batch["id"]]
         chunk.batches.append(batch)
         chunk.jobs += batch_jobs
@@ -340,15 +383,19 @@ async def seed_database(
     jobs: int = DEFAULT_JOBS,
     seed: int = DEFAULT_SEED,
     progress: Callable[[int, int], None] | None = None,
+    phase: Callable[[str], None] | None = None,
     processes: int | None = None,
     parallel_min_jobs: int = PARALLEL_MIN_JOBS,
 ) -> SeedSummary:
-    """Upsert the demo rows in one transaction; `progress` gets (jobs written, jobs).
+    """Upsert the demo rows in one transaction; `progress` gets (jobs written, jobs), `phase`
+    the name of each step as it starts ("generating and writing", "rebuilding indexes",
+    "committing").
 
     From `parallel_min_jobs` jobs on, `processes` helper processes (None: one per spare
     core) generate the chunks while this process writes them; the rows are the same.
     """
     started = time.perf_counter()
+    tell = phase or (lambda _name: None)
     if processes is None:
         processes = default_processes()
     if jobs < parallel_min_jobs:
@@ -360,6 +407,7 @@ async def seed_database(
         async with bulk_transaction(db) as connection:
             writer = BulkWriter(connection)
             await writer.drop_job_indexes(jobs)  # only when seeding adds half the table or more
+            tell("generating and writing")
             await writer.upsert(models.project_table, projects)
             tasks = ((writer.drivername, seed, plan, cast) for plan in plan_chunks(jobs, seed))
             chunks = ordered_map(encoded_chunk, tasks, processes=processes)
@@ -370,6 +418,9 @@ async def seed_database(
                         counts[table.name] += len(chunk[table.name])
                     if progress is not None:
                         progress(counts["job"], jobs)
+            if writer.rebuilds_indexes:
+                tell("rebuilding indexes")
             await writer.finish()
+            tell("committing")
     seconds = time.perf_counter() - started
     return SeedSummary(len(projects), counts["batch"], counts["job"], counts["job_result"], seconds)

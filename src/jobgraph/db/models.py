@@ -50,6 +50,9 @@ class Project(SQLModel, table=True):
     id: str = _id(primary_key=True)
     name: str = _text(nullable=False)
     created_at: datetime = _time()
+    project_status: str = Field(
+        default="ACTIVE", sa_column=Column(text_type(), nullable=False, server_default="ACTIVE")
+    )
 
 
 class Batch(SQLModel, table=True):
@@ -68,6 +71,9 @@ class Batch(SQLModel, table=True):
     status: str = _text(nullable=False)
     device_type: str | None = Field(default=None)
     priority: int = 0
+    queue_priority: str = Field(
+        default="MEDIUM", sa_column=Column(text_type(), nullable=False, server_default="MEDIUM")
+    )
     open: bool = False
     complete: bool = False
     tags: list[str] | None = _json()

@@ -164,6 +164,11 @@ class BulkWriter:
         # up and every later INSERT ... SELECT would scan them again.
         await self.connection.exec_driver_sql(f'TRUNCATE "{temp.name}"')
 
+    @property
+    def rebuilds_indexes(self) -> bool:
+        """Whether `finish()` has dropped indexes to rebuild."""
+        return bool(self._dropped)
+
     async def finish(self) -> None:
         """Rebuild the indexes dropped for the import, from the table metadata."""
         for index in self._dropped:

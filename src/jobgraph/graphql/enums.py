@@ -12,6 +12,8 @@ from jobgraph.domain import (
     JobStatus,
     OrderDirection,
     ProjectOrderField,
+    ProjectStatus,
+    QueuePriority,
 )
 
 _DESCRIPTIONS = {
@@ -22,6 +24,8 @@ _DESCRIPTIONS = {
     JobOrderField: "Job fields to order by.",
     BatchOrderField: "Batch fields to order by.",
     ProjectOrderField: "Project fields to order by.",
+    QueuePriority: "The queue a batch waits in; HIGH runs first.",
+    ProjectStatus: "Whether a project is in use.",
 }
 for _enum, _description in _DESCRIPTIONS.items():
     strawberry.enum(_enum, description=_description)
@@ -34,4 +38,6 @@ __all__ = [
     "JobStatus",
     "OrderDirection",
     "ProjectOrderField",
+    "ProjectStatus",
+    "QueuePriority",
 ]

@@ -16,6 +16,8 @@ from jobgraph.graphql.enums import (
     JobStatus,
     OrderDirection,
     ProjectOrderField,
+    ProjectStatus,
+    QueuePriority,
 )
 from jobgraph.query import spec
 from jobgraph.query.spec import (
@@ -154,6 +156,9 @@ class JobFilter:
     errors: bool | None = strawberry.field(
         default=None, description="true: jobs that returned errors; false: jobs without."
     )
+    has_result: bool | None = strawberry.field(
+        default=None, description="true: jobs with a stored result; false: jobs without."
+    )
     start_date: datetime | None = strawberry.field(
         default=None, description="startTimestamp >= startDate."
     )
@@ -191,6 +196,7 @@ class JobFilter:
             min_runs=spec.checked_int("minRuns", self.min_runs),
             max_runs=spec.checked_int("maxRuns", self.max_runs),
             has_errors=self.errors,
+            has_result=self.has_result,
             start_date=spec.utc_time("startDate", self.start_date),
             end_date=spec.utc_time("endDate", self.end_date),
             created_at=_range("createdAt", self.created_at),
@@ -203,26 +209,62 @@ class JobFilter:
         )
 
 
-@strawberry.input(description="Which batches to return; same conventions as JobFilter.")
+@strawberry.input(
+    description="Which batches to return; same conventions as JobFilter. The SDK's batch "
+    "filters (GET /api/v1/batches) keep their REST meaning."
+)
 class BatchFilter:
-    id: list[strawberry.ID] | None = None
-    id_starts_with: str | None = None
-    parent_id: list[strawberry.ID] | None = None
-    project_id: list[strawberry.ID] | None = None
-    user_id: list[str] | None = None
-    status: list[BatchStatus] | None = None
-    device_type: list[str] | None = None
-    open: bool | None = None
-    complete: bool | None = None
+    id: list[strawberry.ID] | None = strawberry.field(default=None, description="One of these ids.")
+    id_starts_with: str | None = strawberry.field(
+        default=None, description="The id begins with these characters."
+    )
+    parent_id: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Retried from one of these batches."
+    )
+    project_id: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="In one of these projects."
+    )
+    user_id: list[str] | None = strawberry.field(default=None, description="Owned by one of these.")
+    status: list[BatchStatus] | None = strawberry.field(default=None, description="One of these.")
+    device_type: list[str] | None = strawberry.field(
+        default=None, description="For one of these device types."
+    )
+    queue_priority: list[QueuePriority] | None = strawberry.field(
+        default=None, description="Waiting in one of these queues."
+    )
+    open: bool | None = strawberry.field(default=None, description="Still accepts jobs, or not.")
+    complete: bool | None = strawberry.field(default=None, description="Declared complete, or not.")
     tag: str | None = strawberry.field(default=None, description="The batch's tags include it.")
-    priority: IntRangeInput | None = None
-    created_at: DateTimeRange | None = None
-    updated_at: DateTimeRange | None = None
-    start_datetime: DateTimeRange | None = None
-    end_datetime: DateTimeRange | None = None
-    and_: list[BatchFilter] | None = strawberry.field(default=None, name="and")
-    or_: list[BatchFilter] | None = strawberry.field(default=None, name="or")
-    not_: BatchFilter | None = strawberry.field(default=None, name="not")
+    priority: IntRangeInput | None = strawberry.field(
+        default=None, description="Bounds on the numeric priority."
+    )
+    start_date: datetime | None = strawberry.field(
+        default=None, description="createdAt >= startDate (as the SDK's batch filter)."
+    )
+    end_date: datetime | None = strawberry.field(
+        default=None, description="createdAt <= endDate (as the SDK's batch filter)."
+    )
+    created_at: DateTimeRange | None = strawberry.field(
+        default=None, description="Bounds on createdAt."
+    )
+    updated_at: DateTimeRange | None = strawberry.field(
+        default=None, description="Bounds on updatedAt."
+    )
+    start_datetime: DateTimeRange | None = strawberry.field(
+        default=None, description="Bounds on startDatetime."
+    )
+    end_datetime: DateTimeRange | None = strawberry.field(
+        default=None, description="Bounds on endDatetime."
+    )
+    and_: list[BatchFilter] | None = strawberry.field(
+        default=None, name="and", description="Every one of these filters holds."
+    )
+    or_: list[BatchFilter] | None = strawberry.field(
+        default=None, name="or", description="At least one of these filters holds."
+    )
+    not_: BatchFilter | None = strawberry.field(
+        default=None, name="not", description="This filter does not hold."
+    )
 
     def to_spec(self, budget: _Budget | None = None, depth: int = 1) -> BatchFilterSpec:
         budget = budget or _Budget()
@@ -235,6 +277,7 @@ class BatchFilter:
             user_ids=spec.texts("userId", self.user_id),
             statuses=_choices("status", self.status),
             device_types=spec.texts("deviceType", self.device_type),
+            queue_priorities=_choices("queuePriority", self.queue_priority),
             open=self.open,
             complete=self.complete,
             tag=_optional_text("tag", self.tag),
@@ -243,6 +286,8 @@ class BatchFilter:
             updated_at=_range("updatedAt", self.updated_at),
             start_datetime=_range("startDatetime", self.start_datetime),
             end_datetime=_range("endDatetime", self.end_datetime),
+            start_date=spec.utc_time("startDate", self.start_date),
+            end_date=spec.utc_time("endDate", self.end_date),
             **_composition(self, budget, depth),
         )
 
@@ -254,6 +299,9 @@ class ProjectFilter:
     name: str | None = strawberry.field(default=None, description="Exactly this name.")
     name_starts_with: str | None = strawberry.field(
         default=None, description="The name begins with these characters (case-sensitive)."
+    )
+    project_status: list[ProjectStatus] | None = strawberry.field(
+        default=None, description="One of these statuses."
     )
     created_at: DateTimeRange | None = None
     and_: list[ProjectFilter] | None = strawberry.field(default=None, name="and")
@@ -268,6 +316,7 @@ class ProjectFilter:
             id_prefix=spec.id_prefix("idStartsWith", self.id_starts_with),
             name=_optional_text("name", self.name),
             name_prefix=spec.text_prefix("nameStartsWith", self.name_starts_with),
+            statuses=_choices("projectStatus", self.project_status),
             created_at=_range("createdAt", self.created_at),
             **_composition(self, budget, depth),
         )

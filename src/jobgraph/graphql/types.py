@@ -14,7 +14,7 @@ from strawberry.types import Info
 from jobgraph.db import models
 from jobgraph.graphql.connections import Connection, nested_connection, root_connection
 from jobgraph.graphql.context import Context
-from jobgraph.graphql.enums import BatchStatus, JobOrigin, JobStatus
+from jobgraph.graphql.enums import BatchStatus, JobOrigin, JobStatus, ProjectStatus, QueuePriority
 from jobgraph.graphql.inputs import (
     BatchFilter,
     BatchOrder,
@@ -146,6 +146,9 @@ class Batch(Node):
     status: BatchStatus
     device_type: str | None
     priority: int
+    queue_priority: QueuePriority = strawberry.field(
+        description="The queue this batch waits in (LOW, MEDIUM or HIGH)."
+    )
     open: bool = strawberry.field(description="Whether jobs can still be added.")
     complete: bool
     tags: list[str] | None
@@ -209,6 +212,9 @@ def batch_list(scope: Scope) -> Callable[..., Awaitable[Connection[Batch]]]:
 class Project(Node):
     name: str
     created_at: datetime
+    project_status: ProjectStatus = strawberry.field(
+        description="ACTIVE, or ARCHIVED for a project no longer in use."
+    )
 
     batches: Connection[Batch] = strawberry.field(
         resolver=batch_list("project_id"),

@@ -14,7 +14,13 @@ from pydantic import ValidationError
 
 from jobgraph.db import bulk
 from jobgraph.db.convert import RowEncoder, dialect_named
-from jobgraph.importing.records import BATCH_DEFAULTS, JOB_DEFAULTS, RECORD, describe_error
+from jobgraph.importing.records import (
+    BATCH_DEFAULTS,
+    JOB_DEFAULTS,
+    PROJECT_DEFAULTS,
+    RECORD,
+    describe_error,
+)
 
 Rows = list[tuple[Any, ...]]
 
@@ -34,7 +40,7 @@ class ParsedBlock:
 def encoders(drivername: str) -> dict[str, RowEncoder]:
     """Encoders for the rows of parsed records: optional columns fall back to their defaults."""
     dialect = dialect_named(drivername)
-    defaults = {"batch": BATCH_DEFAULTS, "job": JOB_DEFAULTS}
+    defaults = {"project": PROJECT_DEFAULTS, "batch": BATCH_DEFAULTS, "job": JOB_DEFAULTS}
     return {
         table.name: RowEncoder(table, dialect, defaults=defaults.get(table.name))
         for table in bulk.TABLES

@@ -20,7 +20,7 @@ from pydantic import (
 )
 from typing_extensions import TypedDict  # pydantic needs it for TypedDicts before 3.12
 
-from jobgraph.domain import BatchStatus, JobOrigin, JobStatus
+from jobgraph.domain import BatchStatus, JobOrigin, JobStatus, ProjectStatus, QueuePriority
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
@@ -41,6 +41,7 @@ class ProjectFields(TypedDict):
     id: Id
     name: StrictStr
     created_at: Time
+    project_status: NotRequired[ProjectStatus]
 
 
 class BatchFields(TypedDict):
@@ -53,6 +54,7 @@ class BatchFields(TypedDict):
     status: BatchStatus
     device_type: NotRequired[StrictStr | None]
     priority: NotRequired[StrictInt]
+    queue_priority: NotRequired[QueuePriority]
     open: NotRequired[StrictBool]
     complete: NotRequired[StrictBool]
     tags: NotRequired[Strings | None]
@@ -106,11 +108,13 @@ RECORD: TypeAdapter[ProjectRecord | BatchRecord | JobRecord] = TypeAdapter(Recor
 JOB: TypeAdapter[JobFields] = TypeAdapter(JobFields)
 
 # Values of the columns a record may leave out; a re-import without them resets them.
+PROJECT_DEFAULTS: dict[str, Any] = {"project_status": ProjectStatus.ACTIVE.value}
 BATCH_DEFAULTS: dict[str, Any] = {
     "parent_id": None,
     "user_id": None,
     "device_type": None,
     "priority": 0,
+    "queue_priority": QueuePriority.MEDIUM.value,
     "open": False,
     "complete": False,
     "tags": None,

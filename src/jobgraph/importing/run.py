@@ -28,7 +28,7 @@ from jobgraph.importing.parallel import (
     gc_paused,
     ordered_map,
 )
-from jobgraph.importing.records import BATCH_DEFAULTS, JOB_DEFAULTS
+from jobgraph.importing.records import BATCH_DEFAULTS, JOB_DEFAULTS, PROJECT_DEFAULTS
 from jobgraph.importing.sources import (
     FileFormat,
     ImportFailed,
@@ -38,6 +38,15 @@ from jobgraph.importing.sources import (
 )
 
 Progress = Callable[[int, int], None]
+# Told the name of each step of a long import or seed as it starts, so a screen never sits
+# silent: "parsing and writing", "rebuilding indexes", "checking references", "committing".
+Phase = Callable[[str], None]
+
+
+def _no_phase(_name: str) -> None:
+    return None
+
+
 """Called with (bytes read so far, file size in bytes) as the import goes."""
 
 BYTES_PER_JOB = 1_000  # a generous size of one job line, to guess a file's job count
@@ -217,7 +226,8 @@ class _Import:
             connection, models.project_table, projects
         )
         project_rows = [
-            {"id": project_id, "name": project_id, "created_at": projects[project_id]}
+            PROJECT_DEFAULTS
+            | {"id": project_id, "name": project_id, "created_at": projects[project_id]}
             for project_id in sorted(absent_projects)
         ]
         await bulk.insert_missing_rows(connection, models.project_table, project_rows)
@@ -310,6 +320,7 @@ async def import_path(
     path: Path,
     *,
     progress: Progress | None = None,
+    phase: Phase = _no_phase,
     chunk_size: int = 0,
     rebuild_indexes: bool | None = None,
     processes: int | None = None,
@@ -326,7 +337,7 @@ async def import_path(
     NDJSON lines are parsed `chunk_size` at a time in `processes` helper processes (None:
     parallel.default_processes()) while this process writes, once the file looks like at
     least `parallel_min_lines` lines; smaller files, and JSend documents, are parsed here.
-    The stored rows and any error are the same either way.
+    The stored rows and any error are the same either way. `phase` is told each step's name.
     """
     started = time.perf_counter()
     try:
@@ -358,14 +369,19 @@ async def import_path(
                     if rebuild_indexes is not False:
                         guess = total // BYTES_PER_JOB if rebuild_indexes is None else None
                         await state.writer.drop_job_indexes(guess)
+                    phase("parsing and writing")
                     if file_format is FileFormat.JSEND:
                         await _read_jsend(state, reader)
                     else:
                         await _read_ndjson(state, stream, processes, report_ndjson)
                     await state.flush_all()
+                    if state.writer.rebuilds_indexes:
+                        phase("rebuilding indexes")
                     await state.writer.finish()
+                    phase("checking references")
                     await state.add_placeholders()
                     await state.check_references()
+                    phase("committing")
         except (IntegrityError, DataError) as error:
             raise ImportFailed(None, f"the database refused the import: {error.orig}") from None
         except BrokenProcessPool as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Generic, Literal
 
 from sqlalchemy import func, select
 
@@ -14,8 +14,9 @@ from jobgraph.db.engine import Database
 from jobgraph.db.raw import RawReader, RawRow
 from jobgraph.domain import OrderDirection
 from jobgraph.query import paging, selects
-from jobgraph.query.paging import Entity, Page, Row
+from jobgraph.query.paging import MAX_LIMIT, Entity, Page, Row
 from jobgraph.query.spec import (
+    BatchFilterSpec,
     FilterSpec,
     JobFilterSpec,
     Listing,
@@ -37,10 +38,10 @@ IDS_PER_STATEMENT = 1000
 
 
 @dataclass(frozen=True)
-class OffsetPage:
+class OffsetPage(Generic[Row]):
     """A REST page: the rows, and how many rows match in all."""
 
-    jobs: list[models.Job]
+    rows: list[Row]
     total: int
 
 
@@ -111,19 +112,31 @@ async def rows_by_ids(db: Database, entity: Entity[Row], ids: Sequence[str]) -> 
     return found
 
 
-async def list_jobs(
-    db: Database, spec: JobFilterSpec, order: Sequence[OrderTerm], request: OffsetRequest
-) -> OffsetPage:
-    """Jobs `offset` to `offset + limit` in the complete order, and the total that match.
+async def list_offset_page(
+    db: Database,
+    entity: Entity[Row],
+    spec: FilterSpec,
+    order: Sequence[OrderTerm],
+    request: OffsetRequest,
+) -> OffsetPage[Row]:
+    """Rows `offset` to `offset + limit` in the complete order, and the total that match.
 
     Both reads share one transaction. A page that ends the list already tells the total,
     so the count runs only when the page is full or lies past the end.
     """
     async with db.read() as conn, conn.begin():
-        jobs = await paging.offset_page(conn, JOBS, spec, order, request)
-        ends_list = len(jobs) < request.limit and (jobs or request.offset == 0)
-        total = request.offset + len(jobs) if ends_list else await paging.count(conn, JOBS, spec)
-    return OffsetPage(jobs, total)
+        rows = await paging.offset_page(conn, entity, spec, order, request)
+        ends_list = len(rows) < request.limit and (rows or request.offset == 0)
+        total = request.offset + len(rows) if ends_list else await paging.count(conn, entity, spec)
+    return OffsetPage(rows, total)
+
+
+async def list_all(
+    db: Database, entity: Entity[Row], spec: FilterSpec, order: Sequence[OrderTerm]
+) -> list[Row]:
+    """Every matching row in order: for short lists only (a user's projects)."""
+    async with db.read() as conn:
+        return await paging.offset_page(conn, entity, spec, order, OffsetRequest(MAX_LIMIT, 0))
 
 
 async def list_job_rows(
@@ -146,9 +159,20 @@ async def list_job_rows(
     return rows, request.offset + len(rows) if counted is None else counted
 
 
-async def get_job(db: Database, job_id: str) -> models.Job | None:
-    found = await rows_by_ids(db, JOBS, [job_id])
+async def find_one(db: Database, entity: Entity[Row], spec: FilterSpec) -> Row | None:
+    """The first row matching the filter spec (an id lookup goes through the spec too, so
+    whatever narrows a list narrows it alike)."""
+    async with db.read() as conn:
+        found = await paging.offset_page(conn, entity, spec, (), OffsetRequest(1, 0))
     return found[0] if found else None
+
+
+async def get_job(db: Database, job_id: str) -> models.Job | None:
+    return await find_one(db, JOBS, JobFilterSpec(ids=(job_id,)))
+
+
+async def get_batch(db: Database, batch_id: str) -> models.Batch | None:
+    return await find_one(db, BATCHES, BatchFilterSpec(ids=(batch_id,)))
 
 
 async def jobs_by_ids(db: Database, ids: Sequence[str]) -> list[models.Job]:

@@ -193,7 +193,8 @@ class JobFilterSpec:
 
     The REST meanings: ids/batch_ids/... are "one of", id_prefix is the start of the id,
     min_runs/max_runs are inclusive, has_errors asks whether the errors list is non-empty,
-    start_date is start_timestamp >= it and end_date is end_timestamp <= it.
+    start_date is start_timestamp >= it and end_date is end_timestamp <= it; has_result asks
+    whether a result is stored for the job.
     all_of/any_of/none_of compose filters (AND over an empty list is true, OR false).
     """
 
@@ -208,6 +209,7 @@ class JobFilterSpec:
     min_runs: int | None = None
     max_runs: int | None = None
     has_errors: bool | None = None
+    has_result: bool | None = None
     start_date: datetime | None = None
     end_date: datetime | None = None
     created_at: TimeRange | None = None
@@ -233,7 +235,11 @@ class JobFilterSpec:
 
 @dataclass(frozen=True)
 class BatchFilterSpec:
-    """Which batches to keep; same conventions as JobFilterSpec."""
+    """Which batches to keep; same conventions as JobFilterSpec.
+
+    The SDK's meanings: start_date is created_at >= it and end_date is created_at <= it (for
+    batches both bound the creation time), tag is held by the batch's tags list.
+    """
 
     ids: tuple[str, ...] | None = None
     id_prefix: Prefix | None = None
@@ -242,10 +248,13 @@ class BatchFilterSpec:
     user_ids: tuple[str, ...] | None = None
     statuses: tuple[str, ...] | None = None
     device_types: tuple[str, ...] | None = None
+    queue_priorities: tuple[str, ...] | None = None
     open: bool | None = None
     complete: bool | None = None
     tag: str | None = None
     priority: IntRange | None = None
+    start_date: datetime | None = None
+    end_date: datetime | None = None
     created_at: TimeRange | None = None
     updated_at: TimeRange | None = None
     start_datetime: TimeRange | None = None
@@ -266,6 +275,7 @@ class ProjectFilterSpec:
     id_prefix: Prefix | None = None
     name: str | None = None
     name_prefix: Prefix | None = None
+    statuses: tuple[str, ...] | None = None
     created_at: TimeRange | None = None
     all_of: tuple[ProjectFilterSpec, ...] = ()
     any_of: tuple[ProjectFilterSpec, ...] | None = None

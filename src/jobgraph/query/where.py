@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     and_,
+    exists,
     false,
     func,
     literal,
@@ -29,6 +30,7 @@ Spec = TypeVar("Spec", JobFilterSpec, BatchFilterSpec, ProjectFilterSpec)
 JOB = models.job_table.c
 BATCH = models.batch_table.c
 PROJECT = models.project_table.c
+RESULT = models.job_result_table.c
 
 
 def _one_of(column: Column[Any], values: Sequence[object] | None) -> list[ColumnElement[bool]]:
@@ -140,6 +142,9 @@ def job_condition(spec: JobFilterSpec) -> ColumnElement[bool]:
         parts.append(likely_half(JOB.runs <= spec.max_runs))  # inclusive, as in REST
     if spec.has_errors is not None:  # a non-empty errors list, or none; as indexed, exactly
         parts.append(has_errors(JOB.errors, spec.has_errors))
+    if spec.has_result is not None:  # a stored result (job_result row), or none
+        stored = exists().where(RESULT.job_id == JOB.id)
+        parts.append(stored if spec.has_result else not_(stored))
     if spec.start_date is not None:  # jobs started at or after it
         parts.append(likely_half(JOB.start_timestamp >= spec.start_date))
     if spec.end_date is not None:  # jobs ended at or before it
@@ -148,7 +153,8 @@ def job_condition(spec: JobFilterSpec) -> ColumnElement[bool]:
 
 
 def batch_condition(spec: BatchFilterSpec) -> ColumnElement[bool]:
-    """SQL condition for a batch filter; `tag` keeps batches whose tags list holds it."""
+    """SQL condition for a batch filter; `tag` keeps batches whose tags list holds it, and
+    start_date/end_date bound created_at (inclusive)."""
     parts = [
         *_one_of(BATCH.id, spec.ids),
         *_starts_with(BATCH.id, spec.id_prefix),
@@ -157,6 +163,7 @@ def batch_condition(spec: BatchFilterSpec) -> ColumnElement[bool]:
         *_one_of(BATCH.user_id, spec.user_ids),
         *_one_of(BATCH.status, spec.statuses),
         *_one_of(BATCH.device_type, spec.device_types),
+        *_one_of(BATCH.queue_priority, spec.queue_priorities),
         *_within(BATCH.priority, spec.priority),
         *_within(BATCH.created_at, spec.created_at),
         *_within(BATCH.updated_at, spec.updated_at),
@@ -169,6 +176,10 @@ def batch_condition(spec: BatchFilterSpec) -> ColumnElement[bool]:
         parts.append(BATCH.complete == spec.complete)
     if spec.tag is not None:
         parts.append(json_array_contains(BATCH.tags, spec.tag))
+    if spec.start_date is not None:  # created at or after it, as the SDK documents
+        parts.append(BATCH.created_at >= spec.start_date)
+    if spec.end_date is not None:  # created at or before it
+        parts.append(BATCH.created_at <= spec.end_date)
     return _compose(spec, parts, batch_condition)
 
 
@@ -178,6 +189,7 @@ def project_condition(spec: ProjectFilterSpec) -> ColumnElement[bool]:
         *_one_of(PROJECT.id, spec.ids),
         *_starts_with(PROJECT.id, spec.id_prefix),
         *_starts_with(PROJECT.name, spec.name_prefix),
+        *_one_of(PROJECT.project_status, spec.statuses),
         *_within(PROJECT.created_at, spec.created_at),
     ]
     if spec.name is not None:

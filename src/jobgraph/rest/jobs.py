@@ -1,85 +1,28 @@
-"""/api/v2/jobs, /api/v2/jobs/{id}, the results link and the signed download it points to."""
+"""/api/v2/jobs, /api/v2/jobs/{id}, its status, the results link and the signed download."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
-from sqlalchemy.exc import SQLAlchemyError
 
-from jobgraph.db.engine import Database
-from jobgraph.db.raw import RawReader, ReadFailedError
 from jobgraph.query import reads
-from jobgraph.query.spec import InvalidQueryError
-from jobgraph.rest.jsend import (
-    PageOf,
-    Pagination,
-    RestError,
-    Success,
-    fail_responses,
-    failure,
-    success,
+from jobgraph.rest.jsend import PageOf, Pagination, RestError, Success, fail_responses, success
+from jobgraph.rest.links import ResultLinks
+from jobgraph.rest.params import openapi_parameters, parse_job_query, read_job_id
+from jobgraph.rest.routing import RestRoute, database, reader
+from jobgraph.rest.serialize import (
+    JOB_FIELDS,
+    JobObject,
+    JobStatusObject,
+    job_object,
+    job_rows,
 )
-from jobgraph.rest.links import LinkRejectedError, ResultLinks
-from jobgraph.rest.params import (
-    InvalidParametersError,
-    openapi_parameters,
-    parse_job_query,
-    read_job_id,
-)
-from jobgraph.rest.serialize import JOB_FIELDS, JobObject, job_object, job_rows
 from jobgraph.results import DatabaseResultStore, ResultStore
 from jobgraph.settings import Settings
 
-logger = logging.getLogger(__name__)
-
 JobId = Annotated[str, Path(description="The job's UUID (any case).")]
-
-
-class RestRoute(APIRoute):
-    """A route whose every failure is a JSend envelope; scoped to REST, /graphql is untouched."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
-
-        async def guarded(request: Request) -> Response:
-            try:
-                return await handle(request)
-            except InvalidParametersError as error:
-                return failure(RestError(422, str(error), error.problems))
-            except InvalidQueryError as error:
-                return failure(RestError(422, str(error)))
-            except RequestValidationError as error:
-                problems = {str(issue["loc"][-1]): str(issue["msg"]) for issue in error.errors()}
-                message = f"Invalid parameters: {', '.join(problems)}."
-                return failure(RestError(422, message, problems))
-            except LinkRejectedError as error:
-                message = f"This results link cannot be used: {error}."
-                return failure(RestError(403, message, {"reason": str(error)}))
-            except RestError as error:
-                return failure(error)
-            except (SQLAlchemyError, OSError, ReadFailedError):
-                logger.exception("database failure on %s", request.url.path)
-                return failure(RestError(503, "The database did not answer; try again."))
-
-        return guarded
-
-
-def database(request: Request) -> Database:
-    """The Database handle the app's lifespan opened."""
-    db: Database = request.app.state.db
-    return db
-
-
-def reader(request: Request) -> RawReader:
-    """The driver-level reader the app's lifespan opened, for the hot list route."""
-    found: RawReader = request.app.state.reader
-    return found
 
 
 def result_store(request: Request) -> ResultStore:
@@ -133,7 +76,22 @@ def jobs_router(settings: Settings) -> APIRouter:
         job = await reads.get_job(database(request), job_id)
         if job is None:
             raise _no_job(job_id)
-        return success(job_object(job))
+        # The SDK's Job.sequence reads `sequence` from this answer; jobgraph stores none.
+        return success(job_object(job) | {"sequence": None})
+
+    @router.get(
+        "/api/v1/jobs/{id}/status",
+        summary="Get a job's status",
+        description="What the SDK's get_job_status and get_job(wait=True) poll.",
+        response_model=Success[JobStatusObject],
+        responses=fail_responses(404, 422),
+    )
+    async def get_job_status(request: Request, id: JobId) -> JSONResponse:
+        job_id = read_job_id(id)
+        job = await reads.get_job(database(request), job_id)
+        if job is None:
+            raise _no_job(job_id)
+        return success({"id": job.id, "status": job.status})
 
     @router.get(
         "/api/v1/jobs/{id}/results_link",

@@ -25,9 +25,9 @@ class RestError(Exception):
 class Pagination(BaseModel):
     """Where a page sits in the whole result; ask for the next page with offset=end."""
 
-    total: int = Field(description="How many jobs match the filters in all.")
-    start: int = Field(description="The offset of the first job of this page.")
-    end: int = Field(description="start plus the number of jobs on this page.")
+    total: int = Field(description="How many rows match the filters in all.")
+    start: int = Field(description="The offset of the first row of this page.")
+    end: int = Field(description="start plus the number of rows on this page.")
 
 
 class Success(BaseModel, Generic[Data]):
@@ -86,11 +86,12 @@ def content_range(pagination: Pagination) -> str:
     return f"{pagination.start}-{pagination.end}/{pagination.total}"
 
 
-def fail_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries documenting the fail envelope for these status codes."""
+def fail_responses(*codes: int, missing: str = "job") -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries documenting the fail envelope for these status codes; a 404 says no
+    `missing` (a job, a batch) has the id."""
     described = {
         403: "The results link was tampered with or has expired.",
-        404: "No job with this id.",
+        404: f"No {missing} with this id.",
         422: "Invalid parameters; `data` names each one and its problem.",
     }
     return {code: {"model": Fail, "description": described[code]} for code in codes}

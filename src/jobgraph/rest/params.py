@@ -1,4 +1,7 @@
-"""The /api/v2/jobs query string turned into the core's specs; every problem is reported at once."""
+"""The list routes' query strings turned into the core's specs; every problem is reported at once.
+
+Each list has a table of Parameters (the job list's is here); one reader checks a query string
+against a table, and one function describes a table for /docs."""
 
 from __future__ import annotations
 
@@ -70,7 +73,25 @@ class JobListQuery:
     window: OffsetRequest
 
 
-def _integer(low: int, high: int) -> Callable[[str], int]:
+@dataclass(frozen=True)
+class ListQuery:
+    """The order and window every list route shares, read from order_by, order_by_direction,
+    limit and offset."""
+
+    order: tuple[OrderTerm, ...]
+    window: OffsetRequest
+
+    @classmethod
+    def of(cls, values: dict[str, Any], default_field: str) -> ListQuery:
+        direction = OrderDirection(values.get("order_by_direction", OrderDirection.DESC))
+        order = (OrderTerm(values.get("order_by", default_field), direction),)
+        window = OffsetRequest(
+            limit=values.get("limit", DEFAULT_PAGE_SIZE), offset=values.get("offset", 0)
+        )
+        return cls(order, window)
+
+
+def integer(low: int, high: int) -> Callable[[str], int]:
     def read(raw: str) -> int:
         if not _INTEGER.fullmatch(raw):
             raise ValueError(f"{shown(raw)} is not an integer")
@@ -83,7 +104,7 @@ def _integer(low: int, high: int) -> Callable[[str], int]:
     return read
 
 
-def _choice(enum: type[StrEnum]) -> Callable[[str], str]:
+def choice(enum: type[StrEnum]) -> Callable[[str], str]:
     allowed = [member.value for member in enum]
 
     def read(raw: str) -> str:
@@ -97,13 +118,18 @@ def _choice(enum: type[StrEnum]) -> Callable[[str], str]:
 def read_job_id(raw: str) -> str:
     """The job id from a path, as the lowercase UUID text ids are stored as; a path that
     names no possible job is refused (422), where a filter value would match nothing."""
+    return read_path_id(raw)
+
+
+def read_path_id(raw: str) -> str:
+    """An id from a path (a job's, a batch's), as stored; 422 when it is no UUID."""
     found = canonical_id(raw)
     if found is None:
         raise InvalidParametersError({"id": f"{shown(raw)} is not a UUID"})
     return found
 
 
-def _boolean(raw: str) -> bool:
+def boolean(raw: str) -> bool:
     lowered = raw.lower()
     if lowered in ("true", "1"):
         return True
@@ -112,58 +138,66 @@ def _boolean(raw: str) -> bool:
     raise ValueError(f"{shown(raw)} is not a boolean: use true, false, 1 or 0")
 
 
-def _enum_schema(enum: type[StrEnum]) -> dict[str, Any]:
+def enum_schema(enum: type[StrEnum]) -> dict[str, Any]:
     return {"type": "string", "enum": [member.value for member in enum]}
 
 
-_UUID_SCHEMA = {"type": "string", "format": "uuid"}
-_TEXT_SCHEMA = {"type": "string", "maxLength": MAX_TEXT_LENGTH}
-_DATE_SCHEMA = {"type": "string", "format": "date-time", "example": "2024-03-10T12:00:00Z"}
-_RUNS_SCHEMA = {"type": "integer", "minimum": MIN_INT, "maximum": MAX_INT}
-_DATE_NOTE = (
+UUID_SCHEMA = {"type": "string", "format": "uuid"}
+TEXT_SCHEMA = {"type": "string", "maxLength": MAX_TEXT_LENGTH}
+DATE_SCHEMA = {"type": "string", "format": "date-time", "example": "2024-03-10T12:00:00Z"}
+RUNS_SCHEMA = {"type": "integer", "minimum": MIN_INT, "maximum": MAX_INT}
+DATE_NOTE = (
     "ISO-8601 date-time, with an offset or Z; a date-time without one is read as UTC, "
     "and a bare date as its midnight UTC. Refused when UTC cannot hold it."
 )
 _ID_NOTE = "Any case; a value that is not a UUID is no job's id and matches nothing."
 
-PARAMETERS: dict[str, Parameter] = {
-    parameter.name: parameter
-    for parameter in (
+
+def list_parameters(noun: str, order_fields: type[StrEnum]) -> tuple[Parameter, ...]:
+    """order_by, order_by_direction, limit and offset for a list of `noun` (plural)."""
+    return (
         Parameter(
             "order_by",
-            "Job column to sort by; ties are broken by id in the same direction. "
-            "Jobs without a value (null) come last in either direction.",
-            _enum_schema(JobOrderField) | {"default": JobOrderField.CREATED_AT.value},
-            _choice(JobOrderField),
+            f"Column to sort the {noun} by; ties are broken by id in the same direction. "
+            f"{noun.capitalize()} without a value (null) come last in either direction.",
+            enum_schema(order_fields) | {"default": "created_at"},
+            choice(order_fields),
         ),
         Parameter(
             "order_by_direction",
             "Sort direction.",
-            _enum_schema(OrderDirection) | {"default": OrderDirection.DESC.value},
-            _choice(OrderDirection),
+            enum_schema(OrderDirection) | {"default": OrderDirection.DESC.value},
+            choice(OrderDirection),
         ),
         Parameter(
             "limit",
-            f"Largest number of jobs to return, 1 to {MAX_PAGE_SIZE}.",
+            f"Largest number of {noun} to return, 1 to {MAX_PAGE_SIZE}.",
             {
                 "type": "integer",
                 "minimum": 1,
                 "maximum": MAX_PAGE_SIZE,
                 "default": DEFAULT_PAGE_SIZE,
             },
-            _integer(1, MAX_PAGE_SIZE),
+            integer(1, MAX_PAGE_SIZE),
         ),
         Parameter(
             "offset",
-            "How many matching jobs to skip. Past the end, `data` is empty and "
+            f"How many matching {noun} to skip. Past the end, `data` is empty and "
             "pagination.start = pagination.end = offset.",
             {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
-            _integer(0, MAX_OFFSET),
+            integer(0, MAX_OFFSET),
         ),
+    )
+
+
+PARAMETERS: dict[str, Parameter] = {
+    parameter.name: parameter
+    for parameter in (
+        *list_parameters("jobs", JobOrderField),
         Parameter(
             "id",
             f"Keep jobs with one of these ids. {_ID_NOTE}",
-            _UUID_SCHEMA,
+            UUID_SCHEMA,
             partial(checked_text, "id"),
             repeatable=True,
         ),
@@ -171,20 +205,20 @@ PARAMETERS: dict[str, Parameter] = {
             "id__starts_with",
             "Keep jobs whose id starts with these characters, in any case. Every character is "
             "literal (% and _ too); a prefix that no id can have matches nothing.",
-            _TEXT_SCHEMA,
+            TEXT_SCHEMA,
             partial(checked_text, "id__starts_with"),
         ),
         Parameter(
             "batch_id",
             f"Keep jobs of one of these batches. {_ID_NOTE}",
-            _UUID_SCHEMA,
+            UUID_SCHEMA,
             partial(checked_text, "batch_id"),
             repeatable=True,
         ),
         Parameter(
             "project_id",
             f"Keep jobs of one of these projects. {_ID_NOTE}",
-            _UUID_SCHEMA,
+            UUID_SCHEMA,
             partial(checked_text, "project_id"),
             repeatable=True,
         ),
@@ -192,69 +226,70 @@ PARAMETERS: dict[str, Parameter] = {
             "user_id",
             "Keep jobs of one of these users, compared exactly (case included; the empty "
             "string is a value like any other).",
-            _TEXT_SCHEMA,
+            TEXT_SCHEMA,
             partial(checked_text, "user_id"),
             repeatable=True,
         ),
         Parameter(
             "status",
             "Keep jobs in one of these statuses.",
-            _enum_schema(JobStatus),
-            _choice(JobStatus),
+            enum_schema(JobStatus),
+            choice(JobStatus),
             repeatable=True,
         ),
         Parameter(
             "origin",
             "Keep jobs from one of these origins.",
-            _enum_schema(JobOrigin),
-            _choice(JobOrigin),
+            enum_schema(JobOrigin),
+            choice(JobOrigin),
             repeatable=True,
         ),
         Parameter(
             "min_runs",
             "Keep jobs with at least this many runs.",
-            _RUNS_SCHEMA,
-            _integer(MIN_INT, MAX_INT),
+            RUNS_SCHEMA,
+            integer(MIN_INT, MAX_INT),
         ),
         Parameter(
             "max_runs",
             "Keep jobs with at most this many runs.",
-            _RUNS_SCHEMA,
-            _integer(MIN_INT, MAX_INT),
+            RUNS_SCHEMA,
+            integer(MIN_INT, MAX_INT),
         ),
         Parameter(
             "errors",
             "true keeps jobs that returned errors (a non-empty errors list), false the others. "
             "true/false in any case, or 1/0.",
             {"type": "boolean"},
-            _boolean,
+            boolean,
         ),
         Parameter(
             "start_date",
-            f"Keep jobs whose start_timestamp is at or after this instant. {_DATE_NOTE}",
-            _DATE_SCHEMA,
+            f"Keep jobs whose start_timestamp is at or after this instant. {DATE_NOTE}",
+            DATE_SCHEMA,
             parse_time,
         ),
         Parameter(
             "end_date",
-            f"Keep jobs whose end_timestamp is at or before this instant. {_DATE_NOTE}",
-            _DATE_SCHEMA,
+            f"Keep jobs whose end_timestamp is at or before this instant. {DATE_NOTE}",
+            DATE_SCHEMA,
             parse_time,
         ),
     )
 }
 
 
-def _read_all(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
-    """Each known parameter's value (a tuple where repeatable); unknown names are ignored."""
+def read_all(items: Iterable[tuple[str, str]], parameters: dict[str, Parameter]) -> dict[str, Any]:
+    """Each known parameter's value (a tuple where repeatable); unknown names are ignored.
+    InvalidParametersError names every parameter in error at once."""
     given: dict[str, list[str]] = {}
     for name, raw in items:
-        if name in PARAMETERS:
+        if name in parameters:
             given.setdefault(name, []).append(raw)
     values: dict[str, Any] = {}
     problems: dict[str, str] = {}
     for name, raws in given.items():
-        parameter = PARAMETERS[name]
+        parameter = parameters[name]
         if not parameter.repeatable and len(raws) > 1:
             problems[name] = f"given {len(raws)} times; pass it at most once"
             continue
@@ -277,7 +312,7 @@ def _read_all(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
 
 def parse_job_query(items: Iterable[tuple[str, str]]) -> JobListQuery:
     """Read the query string's (name, value) pairs; InvalidParametersError lists all problems."""
-    values = _read_all(items)
+    values = read_all(items, PARAMETERS)
     kept = JobFilterSpec(
         ids=spec.ids("id", values.get("id")),
         id_prefix=spec.id_prefix("id__starts_with", values.get("id__starts_with")),
@@ -292,18 +327,14 @@ def parse_job_query(items: Iterable[tuple[str, str]]) -> JobListQuery:
         start_date=values.get("start_date"),
         end_date=values.get("end_date"),
     )
-    direction = OrderDirection(values.get("order_by_direction", OrderDirection.DESC))
-    order = (OrderTerm(values.get("order_by", JobOrderField.CREATED_AT.value), direction),)
-    window = OffsetRequest(
-        limit=values.get("limit", DEFAULT_PAGE_SIZE), offset=values.get("offset", 0)
-    )
-    return JobListQuery(kept, order, window)
+    listed = ListQuery.of(values, JobOrderField.CREATED_AT.value)
+    return JobListQuery(kept, listed.order, listed.window)
 
 
-def openapi_parameters() -> list[dict[str, Any]]:
+def openapi_parameters(parameters: dict[str, Parameter] = PARAMETERS) -> list[dict[str, Any]]:
     """The OpenAPI description of every query parameter, from the same table the parser uses."""
     described = []
-    for parameter in PARAMETERS.values():
+    for parameter in parameters.values():
         schema = parameter.schema
         if parameter.repeatable:
             schema = {"type": "array", "items": schema}
