@@ -116,9 +116,20 @@ def _enum_schema(enum: type[StrEnum]) -> dict[str, Any]:
     return {"type": "string", "enum": [member.value for member in enum]}
 
 
-_UUID_SCHEMA = {"type": "string", "format": "uuid"}
+# Ids are compared as UUIDs, but any text is taken (it matches nothing), so no `format`.
+_ID_SCHEMA = {
+    "type": "string",
+    "maxLength": MAX_TEXT_LENGTH,
+    "example": "0c000000-0000-4000-8000-000000000001",
+}
 _TEXT_SCHEMA = {"type": "string", "maxLength": MAX_TEXT_LENGTH}
-_DATE_SCHEMA = {"type": "string", "format": "date-time", "example": "2024-03-10T12:00:00Z"}
+# ISO-8601 as Python reads it: a bare date or a time without offset too, so no `format`.
+_DATE_SCHEMA = {"type": "string", "example": "2024-03-10T12:00:00Z"}
+_BOOLEAN_SCHEMA = {
+    "type": "string",
+    "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|1|0)$",
+    "example": "true",
+}
 _RUNS_SCHEMA = {"type": "integer", "minimum": MIN_INT, "maximum": MAX_INT}
 _DATE_NOTE = (
     "ISO-8601 date-time, with an offset or Z; a date-time without one is read as UTC, "
@@ -163,7 +174,7 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter(
             "id",
             f"Keep jobs with one of these ids. {_ID_NOTE}",
-            _UUID_SCHEMA,
+            _ID_SCHEMA,
             partial(checked_text, "id"),
             repeatable=True,
         ),
@@ -177,14 +188,14 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter(
             "batch_id",
             f"Keep jobs of one of these batches. {_ID_NOTE}",
-            _UUID_SCHEMA,
+            _ID_SCHEMA,
             partial(checked_text, "batch_id"),
             repeatable=True,
         ),
         Parameter(
             "project_id",
             f"Keep jobs of one of these projects. {_ID_NOTE}",
-            _UUID_SCHEMA,
+            _ID_SCHEMA,
             partial(checked_text, "project_id"),
             repeatable=True,
         ),
@@ -226,7 +237,7 @@ PARAMETERS: dict[str, Parameter] = {
             "errors",
             "true keeps jobs that returned errors (a non-empty errors list), false the others. "
             "true/false in any case, or 1/0.",
-            {"type": "boolean"},
+            _BOOLEAN_SCHEMA,
             _boolean,
         ),
         Parameter(
