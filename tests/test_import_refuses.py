@@ -14,6 +14,7 @@ from httpx import AsyncClient
 
 from jobgraph.db.engine import Database
 from jobgraph.importing import ImportFailed, import_path
+from jobgraph.importing.records import MAX_JSON_DEPTH
 from tests.graphql_client import run_graphql
 from tests.import_data import (
     BATCH_ID,
@@ -220,4 +221,44 @@ async def test_import_of_a_jsend_list_refuses_the_same_with_its_line(
 
     assert str(failure.value).startswith(f"line {starts[2]}: ")
     assert expected in str(failure.value)
+    assert await snapshot(db) == EMPTY
+
+
+def nested(depth: int) -> Any:
+    value: Any = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+async def test_json_nested_as_deep_as_answers_can_carry_is_kept_and_served(
+    db: Database, client: AsyncClient, tmp_path: Path
+) -> None:
+    deepest = nested(MAX_JSON_DEPTH)
+    path = write_jsend(tmp_path / "jobs.json", [without_kind(job(parent_id=None, result=deepest))])
+    await import_path(db, path)
+    other = job(id=OTHER_JOB, result=deepest, variables={"a": nested(MAX_JSON_DEPTH - 1)})
+    await import_path(db, write_lines(tmp_path / "a.ndjson", project(), batch(), other))
+
+    response = await client.get(f"/api/v2/jobs/{OTHER_JOB}")
+    assert response.status_code == 200
+    assert response.json()["data"]["variables"] == {"a": nested(MAX_JSON_DEPTH - 1)}
+    query = "{ jobs(orderBy: [{field: ID, direction: ASC}]) { nodes { id result } } }"
+    nodes = (await run_graphql(client, query))["jobs"]["nodes"]
+    assert nodes == [{"id": JOB_ID, "result": deepest}, {"id": OTHER_JOB, "result": deepest}]
+    download = await client.get(f"/api/v1/jobs/{JOB_ID}/results_link")
+    link = download.json()["data"]["results_link"]
+    assert (await client.get(link)).json() == deepest
+
+
+async def test_json_nested_deeper_is_refused_with_its_line(db: Database, tmp_path: Path) -> None:
+    too_deep = nested(MAX_JSON_DEPTH + 1)
+    path = write_jsend(tmp_path / "jobs.json", [without_kind(job(parent_id=None, result=too_deep))])
+    with pytest.raises(ImportFailed) as failure:
+        await import_path(db, path)
+    assert str(failure.value).startswith("line 4: data[0]: job.result[0][0]")
+    assert str(failure.value).endswith(f"...: JSON nested more than {MAX_JSON_DEPTH} levels deep")
+    path = write_lines(tmp_path / "a.ndjson", project(), batch(), job(result=too_deep))
+    with pytest.raises(ImportFailed, match=r"^line 3: invalid JSON \(recursion limit exceeded"):
+        await import_path(db, path)
     assert await snapshot(db) == EMPTY

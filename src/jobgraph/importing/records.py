@@ -198,23 +198,32 @@ def _short(value: Any) -> str:
 SUSPECT = re.compile(rb"\\u0000|NaN|Infinity|[:,\[]\s*-?[0-9][0-9.]*[eE][+-]?[0-9]{3}")
 
 
-def unstorable(record: Any, where: str) -> str | None:
-    """Where in a parsed record (`where` names it) a value lies that no database stores, and
-    why: a NUL character in a string or an object key, or a number that is not finite."""
+# JSON nested deeper than this is refused: the NDJSON parser stops there, and every answer
+# that carries such a value stays within what the JSON writers serving it accept (orjson: 254).
+MAX_JSON_DEPTH = 200
+
+
+def unstorable(record: Any, where: str, depth: int = 0) -> str | None:
+    """Where in a parsed record (`where` names it) a value lies that no database stores or
+    no answer can carry, and why: a NUL character in a string or an object key, a number
+    that is not finite, or arrays and objects nested more than MAX_JSON_DEPTH deep."""
     if isinstance(record, str):
         return f"{where}: contains the NUL character" if "\x00" in record else None
     if isinstance(record, float):
         return None if math.isfinite(record) else f"{where}: {record} is not a finite number"
+    if isinstance(record, dict | list) and depth > MAX_JSON_DEPTH:
+        shown = where if len(where) <= 80 else f"{where[:60]}..."
+        return f"{shown}: JSON nested more than {MAX_JSON_DEPTH} levels deep"
     if isinstance(record, dict):
         for key, value in record.items():
             if "\x00" in key:
                 return f"{where}: the key {key!r} contains the NUL character"
-            found = unstorable(value, f"{where}.{key}")
+            found = unstorable(value, f"{where}.{key}", depth + 1)
             if found is not None:
                 return found
     elif isinstance(record, list):
         for index, value in enumerate(record):
-            found = unstorable(value, f"{where}[{index}]")
+            found = unstorable(value, f"{where}[{index}]", depth + 1)
             if found is not None:
                 return found
     return None
