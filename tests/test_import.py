@@ -212,7 +212,8 @@ async def test_import_rejects_a_bad_line_with_its_number_and_keeps_nothing(
     existing = await factory.job(status="RUNNING", result={"kept": True})
     before = await snapshot(db)
     good_job = job(id="0c000000-0000-4000-8000-0000000000bb", result=RESULT)
-    path = write_lines(tmp_path / "bad.ndjson", project(), batch(), good_job, "", bad, job())
+    last_job = job(id="0c000000-0000-4000-8000-0000000000cc")
+    path = write_lines(tmp_path / "bad.ndjson", project(), batch(), good_job, "", bad, last_job)
 
     with pytest.raises(ImportFailed) as failure:
         await import_path(db, path)
@@ -327,7 +328,7 @@ async def test_import_in_helper_processes_writes_what_the_in_process_path_writes
         (job(status="DONNE"), "job.status: 'DONNE' is not one of PENDING, RUNNING, DONE"),
         ('{"kind": "job", "id": ', "invalid JSON (EOF while parsing a value"),
         (
-            job(id="0c000000-0000-4000-8000-0000000000ff", batch_id=PARENT_BATCH_ID),
+            job(id="0c000000-0000-4000-8000-0000ffffffff", batch_id=PARENT_BATCH_ID),
             f"job.batch_id: batch {PARENT_BATCH_ID} is neither in the database nor in this file",
         ),
     ],
@@ -339,7 +340,9 @@ async def test_import_in_helper_processes_reports_a_deep_bad_line_and_keeps_noth
     await factory.job(status="RUNNING", result={"kept": True})
     before = await snapshot(db)
     jobs = numbered_jobs(1_500)
-    path = write_lines(tmp_path / "bad.ndjson", project(), batch(), *jobs[:1_234], bad, *jobs)
+    path = write_lines(
+        tmp_path / "bad.ndjson", project(), batch(), *jobs[:1_234], bad, *jobs[1_234:]
+    )
 
     with pytest.raises(ImportFailed) as failure:
         await import_path(db, path, chunk_size=100, **HELPERS)

@@ -140,6 +140,8 @@ def _json(name: str, text: str | bytes) -> Any:
         return json.loads(text)
     except ValueError as error:  # JSONDecodeError, or bytes that are not UTF-8
         raise RequestError(400, f"{name} is not valid JSON: {error}") from None
+    except RecursionError:  # arrays or objects nested thousands deep
+        raise RequestError(400, f"{name} is nested too deeply to be read as JSON") from None
 
 
 def read_get(params: Mapping[str, str]) -> GraphQLRequest:

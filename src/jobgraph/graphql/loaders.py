@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
-from strawberry.dataloader import DataLoader
+from strawberry.dataloader import DataLoader as StrawberryDataLoader
 
 from jobgraph.db import models
 from jobgraph.db.engine import Database
@@ -17,7 +18,21 @@ from jobgraph.query.spec import FilterSpec, Listing
 
 Parent = Literal["batch_id", "project_id"]
 Group = TypeVar("Group", bound=Hashable)
+Key = TypeVar("Key")
 Value = TypeVar("Value")
+
+
+class DataLoader(StrawberryDataLoader[Key, Value]):
+    """Strawberry's DataLoader, each caller awaiting its own view of the shared result.
+
+    graphql-core cancels the pending siblings of a field that failed (a non-null field's
+    error bubbles up to its parent). A caller awaiting the shared future directly would
+    cancel it with itself, and every other field waiting on the same key would get a
+    CancelledError that escapes the request; shielded, only the cancelled caller stops.
+    """
+
+    def load(self, key: Key) -> Awaitable[Value]:
+        return asyncio.shield(super().load(key))
 
 
 def _by_id(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -31,15 +32,18 @@ from jobgraph.graphql.types import (
     project_from_row,
     project_list,
 )
+from jobgraph.query import spec
 from jobgraph.query.spec import InvalidQueryError
 from jobgraph.settings import Settings
 
 MAX_NODES_PER_REQUEST = 100
 
 
-async def _lookup(info: Info[Context, None], node_id: str) -> Job | Batch | Project | None:
+async def _lookup(info: Info[Context, None], key: str | None) -> Job | Batch | Project | None:
+    """The job, batch or project with this id (as spec.lookup_id gives it), or None."""
+    if key is None:
+        return None
     loaders = info.context.loaders
-    key = node_id.lower()
     found = await asyncio.gather(
         loaders.job_by_id.load(key), loaders.batch_by_id.load(key), loaders.project_by_id.load(key)
     )
@@ -47,26 +51,39 @@ async def _lookup(info: Info[Context, None], node_id: str) -> Job | Batch | Proj
     return None if row is None else any_node(row)
 
 
+async def _lookup_item(info: Info[Context, None], node_id: str) -> Any:
+    """One item of `nodes`: an id no database can take is returned as its error, which
+    graphql-core puts at that item's path (the item null), so it fails no other item."""
+    try:
+        key = spec.lookup_id("ids", node_id)
+    except InvalidQueryError as error:
+        return error
+    return await _lookup(info, key)
+
+
 @strawberry.type(description="Entry points of the job graph.")
 class Query:
     @strawberry.field(description="The job with this id, or null.")
     async def job(self, info: Info[Context, None], id: strawberry.ID) -> Job | None:
-        row = await info.context.loaders.job_by_id.load(id.lower())
+        key = spec.lookup_id("id", id)
+        row = None if key is None else await info.context.loaders.job_by_id.load(key)
         return None if row is None else job_from_row(row)
 
     @strawberry.field(description="The batch with this id, or null.")
     async def batch(self, info: Info[Context, None], id: strawberry.ID) -> Batch | None:
-        row = await info.context.loaders.batch_by_id.load(id.lower())
+        key = spec.lookup_id("id", id)
+        row = None if key is None else await info.context.loaders.batch_by_id.load(key)
         return None if row is None else batch_from_row(row)
 
     @strawberry.field(description="The project with this id, or null.")
     async def project(self, info: Info[Context, None], id: strawberry.ID) -> Project | None:
-        row = await info.context.loaders.project_by_id.load(id.lower())
+        key = spec.lookup_id("id", id)
+        row = None if key is None else await info.context.loaders.project_by_id.load(key)
         return None if row is None else project_from_row(row)
 
     @strawberry.field(description="Any job, batch or project by id, or null.")
     async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
-        return await _lookup(info, id)
+        return await _lookup(info, spec.lookup_id("id", id))
 
     @strawberry.field(
         description="Jobs, batches or projects by id, in the order asked (null if absent)."
@@ -74,7 +91,7 @@ class Query:
     async def nodes(self, info: Info[Context, None], ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > MAX_NODES_PER_REQUEST:
             raise InvalidQueryError(f"`ids` takes at most {MAX_NODES_PER_REQUEST} ids")
-        return list(await asyncio.gather(*(_lookup(info, node_id) for node_id in ids)))
+        return list(await asyncio.gather(*(_lookup_item(info, node_id) for node_id in ids)))
 
     jobs: Connection[Job] = strawberry.field(
         resolver=job_list(None),

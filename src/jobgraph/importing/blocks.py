@@ -19,7 +19,9 @@ from jobgraph.importing.records import (
     JOB_DEFAULTS,
     PROJECT_DEFAULTS,
     RECORD,
+    SUSPECT,
     describe_error,
+    unstorable,
 )
 
 Rows = list[tuple[Any, ...]]
@@ -30,7 +32,10 @@ class ParsedBlock:
     """The encoded rows of a block of lines, or the first bad line's (number, reason)."""
 
     rows: dict[str, Rows] = field(default_factory=dict)
-    batch_lines: list[int] = field(default_factory=list)  # the line of each batch row
+    # The line of each project, batch and job row, in the order of rows[kind].
+    lines: dict[str, list[int]] = field(
+        default_factory=lambda: {"project": [], "batch": [], "job": []}
+    )
     job_refs: dict[tuple[str, str], int] = field(default_factory=dict)  # (batch, project)
     batch_refs: dict[str, int] = field(default_factory=dict)  # project -> first line
     error: tuple[int, str] | None = None
@@ -66,7 +71,7 @@ def parse_block(drivername: str, first_line: int, block: bytes) -> ParsedBlock:
     batches: list[dict[str, Any]] = []
     jobs: list[dict[str, Any]] = []
     results: list[dict[str, Any]] = []
-    job_refs, batch_refs, batch_lines = parsed.job_refs, parsed.batch_refs, parsed.batch_lines
+    job_refs, batch_refs, lines_of = parsed.job_refs, parsed.batch_refs, parsed.lines
     validate = RECORD.validate_json
     lines = split_lines(block)
     last = len(lines) - 1
@@ -85,6 +90,10 @@ def parse_block(drivername: str, first_line: int, block: bytes) -> ParsedBlock:
             parsed.error = (first_line + index, describe_error(problem))
             break
         kind = record.pop("kind")
+        if SUSPECT.search(line) and (found := unstorable(record, kind)) is not None:
+            parsed.error = (first_line + index, found)
+            break
+        lines_of[kind].append(first_line + index)
         if kind == "job":
             result = record.pop("result", None)
             jobs.append(record)
@@ -95,7 +104,6 @@ def parse_block(drivername: str, first_line: int, block: bytes) -> ParsedBlock:
                 job_refs[key] = first_line + index
         elif kind == "batch":
             batches.append(record)
-            batch_lines.append(first_line + index)
             if record["project_id"] not in batch_refs:
                 batch_refs[record["project_id"]] = first_line + index
         else:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     ConfigDict,
     Discriminator,
@@ -21,13 +23,25 @@ from pydantic import (
 from typing_extensions import TypedDict  # pydantic needs it for TypedDicts before 3.12
 
 from jobgraph.domain import BatchStatus, JobOrigin, JobStatus, ProjectStatus, QueuePriority
+from jobgraph.query.spec import MAX_INT, MIN_INT, as_utc
 
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
+
+def _in_utc(value: datetime) -> datetime:
+    try:
+        return as_utc(value)
+    except OverflowError:
+        raise ValueError("is out of range once converted to UTC") from None
+
+
 # Canonical 8-4-4-4-12 hex, stored lower-case whatever case the file uses.
 Id = Annotated[str, StringConstraints(strict=True, to_lower=True, pattern=UUID_PATTERN)]
-Time = AwareDatetime  # naive timestamps are refused; UTCDateTime stores the UTC instant
-Count = Annotated[StrictInt, Field(ge=0)]
+# Naive timestamps are refused; an instant UTC cannot hold (0001-01-01T00:00:00+01:00) too.
+Time = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+# Integers as the API serves them: GraphQL's Int is 32-bit.
+Int = Annotated[StrictInt, Field(ge=MIN_INT, le=MAX_INT)]
+Count = Annotated[StrictInt, Field(ge=0, le=MAX_INT)]
 Percent = Annotated[StrictInt, Field(ge=0, le=100)]
 JsonObject = dict[str, Any]
 Strings = list[StrictStr]
@@ -53,7 +67,7 @@ class BatchFields(TypedDict):
     user_id: NotRequired[StrictStr | None]
     status: BatchStatus
     device_type: NotRequired[StrictStr | None]
-    priority: NotRequired[StrictInt]
+    priority: NotRequired[Int]
     queue_priority: NotRequired[QueuePriority]
     open: NotRequired[StrictBool]
     complete: NotRequired[StrictBool]
@@ -169,6 +183,8 @@ def _reason(kind: str, value: Any, ctx: dict[str, Any], message: str) -> str:
         return f"{_short(value)} is not a UUID"
     if kind == "timezone_aware":
         return f"{_short(value)} has no UTC offset; write it as e.g. 2024-05-01T12:00:00Z"
+    if kind == "value_error":
+        return f"{_short(value)} {ctx.get('error', message)}"
     return f"{message[:1].lower()}{message[1:]} (got {_short(value)})"
 
 
@@ -177,3 +193,41 @@ def _short(value: Any) -> str:
         value = value.isoformat()
     text = repr(value)
     return text if len(text) <= 80 else f"{text[:77]}..."
+
+
+# What a line may hold that a database cannot store: NUL (PostgreSQL refuses it in text and
+# JSON), and numbers that are not finite. JSON writes NUL only as the escape \u0000; NaN,
+# Infinity and numbers too large for a float (1e400) come only as these words or as a number
+# with a 3-digit exponent. A line with none of them needs no closer look.
+SUSPECT = re.compile(rb"\\u0000|NaN|Infinity|[:,\[]\s*-?[0-9][0-9.]*[eE][+-]?[0-9]{3}")
+
+
+# JSON nested deeper than this is refused: the NDJSON parser stops there, and every answer
+# that carries such a value stays within what the JSON writers serving it accept (orjson: 254).
+MAX_JSON_DEPTH = 200
+
+
+def unstorable(record: Any, where: str, depth: int = 0) -> str | None:
+    """Where in a parsed record (`where` names it) a value lies that no database stores or
+    no answer can carry, and why: a NUL character in a string or an object key, a number
+    that is not finite, or arrays and objects nested more than MAX_JSON_DEPTH deep."""
+    if isinstance(record, str):
+        return f"{where}: contains the NUL character" if "\x00" in record else None
+    if isinstance(record, float):
+        return None if math.isfinite(record) else f"{where}: {record} is not a finite number"
+    if isinstance(record, dict | list) and depth > MAX_JSON_DEPTH:
+        shown = where if len(where) <= 80 else f"{where[:60]}..."
+        return f"{shown}: JSON nested more than {MAX_JSON_DEPTH} levels deep"
+    if isinstance(record, dict):
+        for key, value in record.items():
+            if "\x00" in key:
+                return f"{where}: the key {key!r} contains the NUL character"
+            found = unstorable(value, f"{where}.{key}", depth + 1)
+            if found is not None:
+                return found
+    elif isinstance(record, list):
+        for index, value in enumerate(record):
+            found = unstorable(value, f"{where}[{index}]", depth + 1)
+            if found is not None:
+                return found
+    return None

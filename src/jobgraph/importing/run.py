@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -144,6 +144,34 @@ class _Import:
         self.moved_batches: dict[str, tuple[str, int]] = {}
         self.sketches: dict[str, _BatchSketch] = {}
         self.placeholders = (0, 0)
+        # The line of each id written so far, per kind: an id may appear once per file.
+        self.id_lines: dict[str, dict[str, int]] = {"project": {}, "batch": {}, "job": {}}
+
+    def repeated_id(
+        self, kind: str, ids: Iterable[str], lines: Iterable[int]
+    ) -> tuple[int, str] | None:
+        """Note where each id of `kind` is; the earliest (line, reason) of an id seen before."""
+        seen = self.id_lines[kind]
+        repeated: tuple[int, str] | None = None
+        for row_id, line in zip(ids, lines, strict=True):
+            first = seen.setdefault(row_id, line)
+            if first != line and repeated is None:
+                repeated = (line, f"{kind}.id: {kind} {row_id} is already on line {first}; "
+                            "each id may appear once in a file")  # fmt: skip
+        return repeated
+
+    def check_block(self, block: ParsedBlock) -> None:
+        """Raise ImportFailed for the block's earliest bad line: a repeated id or its error."""
+        problems = [] if block.error is None else [block.error]
+        for kind, lines in block.lines.items():
+            rows = block.rows.get(kind, [])
+            if rows:
+                at = self.writer.encoders[kind].position("id")
+                found = self.repeated_id(kind, (row[at] for row in rows), lines)
+                if found is not None:
+                    problems.append(found)
+        if problems:
+            raise ImportFailed(*min(problems))
 
     async def flush(self, name: str) -> None:
         rows = self.buffers[name]
@@ -170,7 +198,7 @@ class _Import:
             encoder = self.writer.encoders["batch"]
             at_id, at_project = encoder.position("id"), encoder.position("project_id")
             moves = [(row[at_id], row[at_project]) for row in batches]
-            for (batch_id, _), line in zip(moves, block.batch_lines, strict=True):
+            for (batch_id, _), line in zip(moves, block.lines["batch"], strict=True):
                 self.batch_lines[batch_id] = line
             await self._note_moved_batches(moves)
         for name, rows in block.rows.items():
@@ -189,6 +217,9 @@ class _Import:
                 self.moved_batches[batch_id] = (project_id, self.batch_lines[batch_id])
 
     async def add_job(self, line: int, record: dict[str, Any]) -> None:
+        repeated = self.repeated_id("job", (record["id"],), (line,))
+        if repeated is not None:
+            raise ImportFailed(*repeated)
         result = record.pop("result", None)
         row = JOB_DEFAULTS | record
         jobs = self.buffers["job"]
@@ -304,8 +335,7 @@ async def _read_ndjson(
 
     async with aclosing(ordered_map(_parse_task, tasks(), processes=processes)) as blocks:
         async for block in blocks:
-            if block.error is not None:
-                raise ImportFailed(*block.error)
+            state.check_block(block)
             await state.add_block(block)
             report(ends.popleft())
 

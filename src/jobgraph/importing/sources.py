@@ -10,7 +10,7 @@ from typing import Any, BinaryIO
 import ijson
 from pydantic import ValidationError
 
-from jobgraph.importing.records import JOB, JobFields, describe_error
+from jobgraph.importing.records import JOB, JobFields, describe_error, unstorable
 
 
 class ImportFailed(Exception):
@@ -94,10 +94,14 @@ def read_jsend_jobs(reader: LineReader) -> Iterator[tuple[int, JobFields]]:
             if envelope["status"] not in (None, "success"):
                 raise ImportFailed(line, _not_success(envelope["status"]))
             try:
-                yield line, JOB.validate_python(item)
+                job = JOB.validate_python(item)
             except ValidationError as error:
                 reason = f"data[{index}]: {describe_error(error, kind='job')}"
                 raise ImportFailed(line, reason) from None
+            found = unstorable(job, "job")
+            if found is not None:
+                raise ImportFailed(line, f"data[{index}]: {found}")
+            yield line, job
             index += 1
     except ijson.JSONError as error:
         detail = str(error).strip().splitlines()[0] if str(error).strip() else "truncated"

@@ -18,7 +18,13 @@ from sqlalchemy.sql.elements import UnaryExpression
 
 from jobgraph.db.types import UTCDateTime
 from jobgraph.domain import OrderDirection
-from jobgraph.query.spec import InvalidQueryError, OrderTerm
+from jobgraph.query.spec import (
+    InvalidQueryError,
+    OrderTerm,
+    checked_int,
+    storable_text,
+    utc_time,
+)
 
 ASC, DESC = OrderDirection.ASC, OrderDirection.DESC
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
@@ -129,10 +135,13 @@ class Ordering:
         return binascii.b2a_base64(raw, newline=False).translate(_URLSAFE).rstrip(b"=").decode()
 
     def decode_cursor(self, cursor: str, argument: str) -> tuple[Any, ...]:
+        """The sort key a cursor of this ordering holds. InvalidQueryError for anything this
+        ordering did not write: not base64 JSON (or JSON nested too deeply to read), another
+        ordering's cursor, or a value no row holds (see _decode_value)."""
         try:
             padded = cursor + "=" * (-len(cursor) % 4)
             signature, values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        except (ValueError, TypeError, binascii.Error) as error:
+        except (ValueError, TypeError, binascii.Error, RecursionError) as error:
             raise InvalidQueryError(f"`{argument}` is not a valid cursor") from error
         if signature != self.signature:
             raise InvalidQueryError(
@@ -141,10 +150,13 @@ class Ordering:
             )
         if not isinstance(values, list) or len(values) != len(self.terms):
             raise InvalidQueryError(f"`{argument}` is not a valid cursor")
-        return tuple(
-            _decode_value(column, value, argument)
-            for column, value in zip(self.columns(), values, strict=True)
-        )
+        try:
+            return tuple(
+                _decode_value(column, value)
+                for column, value in zip(self.columns(), values, strict=True)
+            )
+        except (ValueError, TypeError) as error:
+            raise InvalidQueryError(f"`{argument}` is not a valid cursor") from error
 
 
 def _bound(column: Column[Any], value: Any) -> ColumnElement[Any]:
@@ -168,22 +180,23 @@ def _encode_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def _decode_value(column: Column[Any], value: Any, argument: str) -> Any:
+def _decode_value(column: Column[Any], value: Any) -> Any:
+    """A cursor's value for `column`, as a row may hold it; ValueError or TypeError for one
+    no row can hold: a time without offset or outside what UTC holds, an integer outside
+    GraphQL's Int (every integer column is 32-bit), text with a NUL or a lone surrogate."""
     if value is None and column.nullable:
         return None
-    expected: type = str
     if isinstance(column.type, UTCDateTime):
-        if isinstance(value, str):
-            try:
-                parsed = datetime.fromisoformat(value)
-            except ValueError:
-                pass
-            else:
-                if parsed.tzinfo is not None:
-                    return parsed
-        raise InvalidQueryError(f"`{argument}` is not a valid cursor")
+        if not isinstance(value, str):
+            raise TypeError("a time is written as text")
+        parsed = datetime.fromisoformat(storable_text(column.name, value))
+        if parsed.tzinfo is None:
+            raise ValueError("a cursor's time has an offset")
+        return utc_time(column.name, parsed)
     if column.type.python_type is int:
-        expected = int
-    if type(value) is not expected:
-        raise InvalidQueryError(f"`{argument}` is not a valid cursor")
-    return value
+        if type(value) is not int:
+            raise TypeError("not an integer")
+        return checked_int(column.name, value)
+    if type(value) is not str:
+        raise TypeError("not text")
+    return storable_text(column.name, value)

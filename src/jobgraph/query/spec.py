@@ -81,6 +81,12 @@ def checked_text(name: str, value: str) -> str:
     Unicode text), or more than MAX_TEXT_LENGTH characters."""
     if len(value) > MAX_TEXT_LENGTH:
         raise InvalidValueError(name, f"is longer than {MAX_TEXT_LENGTH} characters")
+    return storable_text(name, value)
+
+
+def storable_text(name: str, value: str) -> str:
+    """Text both databases can hold and compare, of any length: refused with a NUL character
+    (PostgreSQL refuses it) or a lone surrogate (not Unicode text)."""
     if "\x00" in value:
         raise InvalidValueError(name, "must not contain the NUL character")
     try:
@@ -119,6 +125,12 @@ def canonical_id(text: str) -> str | None:
         return str(uuid.UUID(text))
     except ValueError:
         return None
+
+
+def lookup_id(name: str, text: str) -> str | None:
+    """The id to look one row up by, as stored (see canonical_id); None for text that is no
+    UUID, which no row has. Refused (InvalidValueError) as checked_text refuses text."""
+    return canonical_id(checked_text(name, text))
 
 
 def ids(name: str, values: Iterable[str] | None) -> tuple[str, ...] | None:

@@ -18,10 +18,11 @@ from jobgraph.query.spec import (
     parse_time,
 )
 from jobgraph.rest.params import (
+    BOOLEAN_SCHEMA,
     DATE_NOTE,
     DATE_SCHEMA,
+    ID_SCHEMA,
     TEXT_SCHEMA,
-    UUID_SCHEMA,
     ListQuery,
     Parameter,
     boolean,
@@ -50,14 +51,14 @@ BATCH_PARAMETERS: dict[str, Parameter] = {
         Parameter(
             "id",
             f"Keep batches with one of these ids. {_ID_NOTE}",
-            UUID_SCHEMA,
+            ID_SCHEMA,
             partial(checked_text, "id"),
             repeatable=True,
         ),
         Parameter(
             "project_id",
             f"Keep batches of one of these projects. {_ID_NOTE}",
-            UUID_SCHEMA,
+            ID_SCHEMA,
             partial(checked_text, "project_id"),
             repeatable=True,
         ),
@@ -94,7 +95,7 @@ BATCH_PARAMETERS: dict[str, Parameter] = {
             "open",
             "true keeps batches that still accept jobs, false the others. true/false in any "
             "case, or 1/0.",
-            {"type": "boolean"},
+            BOOLEAN_SCHEMA,
             boolean,
         ),
         Parameter(

@@ -52,7 +52,17 @@ def jobs_router(settings: Settings) -> APIRouter:
         "ignored; an Authorization header is accepted and ignored. The Content-Range header "
         "repeats the pagination object as `start-end/total`.",
         response_model=PageOf[list[JobObject]],
-        responses=fail_responses(422),
+        responses={
+            200: {
+                "headers": {
+                    "Content-Range": {
+                        "description": "The pagination object as `start-end/total`.",
+                        "schema": {"type": "string", "pattern": r"^[0-9]+-[0-9]+/[0-9]+$"},
+                    }
+                }
+            },
+            **fail_responses(422, 503),
+        },
         openapi_extra={"parameters": openapi_parameters()},
     )
     async def list_jobs(request: Request) -> JSONResponse:
@@ -69,7 +79,7 @@ def jobs_router(settings: Settings) -> APIRouter:
         "/api/v2/jobs/{id}",
         summary="Get one job",
         response_model=Success[JobObject],
-        responses=fail_responses(404, 422),
+        responses=fail_responses(404, 422, 503),
     )
     async def get_job(request: Request, id: JobId) -> JSONResponse:
         job_id = read_job_id(id)
@@ -99,7 +109,7 @@ def jobs_router(settings: Settings) -> APIRouter:
         description="`results_link` is null when the job has no result. The link needs no "
         f"credentials and expires after {settings.results_link_ttl_seconds} seconds.",
         response_model=Success[dict[str, str | None]],
-        responses=fail_responses(404, 422),
+        responses=fail_responses(404, 422, 503),
     )
     async def get_results_link(
         request: Request, id: JobId, store: Annotated[ResultStore, Depends(result_store)]
@@ -114,10 +124,10 @@ def jobs_router(settings: Settings) -> APIRouter:
     @router.get(
         "/api/v1/jobs/{id}/results",
         summary="Download a job's result through a pre-signed link",
-        description="Returns the result JSON itself, not enveloped. Reached through the URL "
-        "that results_link gives; no credentials needed.",
-        response_model=dict[str, Any],
-        responses=fail_responses(403, 404),
+        description="Returns the result JSON itself, not enveloped: any JSON value the job "
+        "stored. Reached through the URL that results_link gives; no credentials needed.",
+        response_model=Any,
+        responses=fail_responses(403, 404, 422, 503),
     )
     async def download_results(
         id: Annotated[str, Path(description="The job id the link was signed for.")],

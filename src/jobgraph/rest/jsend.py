@@ -54,6 +54,15 @@ class Fail(BaseModel):
     data: dict[str, str]
 
 
+class Error(BaseModel):
+    """A JSend error envelope: the server could not answer (the database did not)."""
+
+    status: Literal["error"] = "error"
+    message: str
+    code: int
+    data: dict[str, str]
+
+
 class OrjsonResponse(JSONResponse):
     """JSON written by orjson: faster, and it writes stored JSON text (Fragment) as it is."""
 
@@ -87,14 +96,18 @@ def content_range(pagination: Pagination) -> str:
 
 
 def fail_responses(*codes: int, missing: str = "job") -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries documenting the fail envelope for these status codes; a 404 says no
-    `missing` (a job, a batch) has the id."""
+    """OpenAPI entries documenting the envelope of these status codes: fail for a 4xx,
+    error for a 5xx; a 404 says no `missing` (a job, a batch) has the id."""
     described = {
         403: "The results link was tampered with or has expired.",
         404: f"No {missing} with this id.",
         422: "Invalid parameters; `data` names each one and its problem.",
+        503: "The database did not answer; try again (a JSend error envelope).",
     }
-    return {code: {"model": Fail, "description": described[code]} for code in codes}
+    return {
+        code: {"model": Error if code >= 500 else Fail, "description": described[code]}
+        for code in codes
+    }
 
 
 def route_failure(

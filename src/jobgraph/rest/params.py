@@ -142,9 +142,20 @@ def enum_schema(enum: type[StrEnum]) -> dict[str, Any]:
     return {"type": "string", "enum": [member.value for member in enum]}
 
 
-UUID_SCHEMA = {"type": "string", "format": "uuid"}
+# Ids are compared as UUIDs, but any text is taken (it matches nothing), so no `format`.
+ID_SCHEMA = {
+    "type": "string",
+    "maxLength": MAX_TEXT_LENGTH,
+    "example": "0c000000-0000-4000-8000-000000000001",
+}
 TEXT_SCHEMA = {"type": "string", "maxLength": MAX_TEXT_LENGTH}
-DATE_SCHEMA = {"type": "string", "format": "date-time", "example": "2024-03-10T12:00:00Z"}
+# ISO-8601 as Python reads it: a bare date or a time without offset too, so no `format`.
+DATE_SCHEMA = {"type": "string", "example": "2024-03-10T12:00:00Z"}
+BOOLEAN_SCHEMA = {
+    "type": "string",
+    "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|1|0)$",
+    "example": "true",
+}
 RUNS_SCHEMA = {"type": "integer", "minimum": MIN_INT, "maximum": MAX_INT}
 DATE_NOTE = (
     "ISO-8601 date-time, with an offset or Z; a date-time without one is read as UTC, "
@@ -197,7 +208,7 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter(
             "id",
             f"Keep jobs with one of these ids. {_ID_NOTE}",
-            UUID_SCHEMA,
+            ID_SCHEMA,
             partial(checked_text, "id"),
             repeatable=True,
         ),
@@ -211,14 +222,14 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter(
             "batch_id",
             f"Keep jobs of one of these batches. {_ID_NOTE}",
-            UUID_SCHEMA,
+            ID_SCHEMA,
             partial(checked_text, "batch_id"),
             repeatable=True,
         ),
         Parameter(
             "project_id",
             f"Keep jobs of one of these projects. {_ID_NOTE}",
-            UUID_SCHEMA,
+            ID_SCHEMA,
             partial(checked_text, "project_id"),
             repeatable=True,
         ),
@@ -260,7 +271,7 @@ PARAMETERS: dict[str, Parameter] = {
             "errors",
             "true keeps jobs that returned errors (a non-empty errors list), false the others. "
             "true/false in any case, or 1/0.",
-            {"type": "boolean"},
+            BOOLEAN_SCHEMA,
             boolean,
         ),
         Parameter(

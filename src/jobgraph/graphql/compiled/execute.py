@@ -37,7 +37,7 @@ from jobgraph.graphql.compiled.values import FallbackError
 from jobgraph.query import paging, selects
 from jobgraph.query.order import Ordering
 from jobgraph.query.paging import Entity, Page
-from jobgraph.query.spec import InvalidQueryError, Listing
+from jobgraph.query.spec import InvalidQueryError, Listing, lookup_id
 
 IDS_PER_READ = 512  # a power of two: lists are padded to one, so few shapes are compiled
 PARENTS_PER_READ = 256
@@ -83,17 +83,18 @@ async def _root_field(part: Typename | Connection | RootObject, run: Run) -> Any
 async def _root_object(part: RootObject, run: Run) -> Any:
     arguments = run.arguments(part.definition, part.node)
     if part.many:
-        asked = [str(key).lower() for key in arguments["ids"]]
-        if len(asked) > 100:
+        if len(arguments["ids"]) > 100:
             raise FallbackError("too many ids")
+        asked = [lookup_id("ids", str(key)) for key in arguments["ids"]]
     else:
-        asked = [str(arguments["id"]).lower()]
+        asked = [lookup_id("id", str(arguments["id"]))]
+    wanted = [key for key in asked if key is not None]
     found: dict[str, Any] = {}
     # A job id wins over a batch id wins over a project id, as on the reference path.
-    for objects in await asyncio.gather(*(_by_ids(plan, asked, run) for plan in part.plans)):
+    for objects in await asyncio.gather(*(_by_ids(plan, wanted, run) for plan in part.plans)):
         for key, value in objects.items():
             found.setdefault(key, value)
-    answers = [found.get(key) for key in asked]
+    answers = [None if key is None else found.get(key) for key in asked]
     return answers if part.many else answers[0]
 
 
