@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 from benchmarks.dataset import REPOSITORY, Paths, log, prepare
-from benchmarks.probe import free_port
+from benchmarks.probe import OPEN_ACCESS, free_port
 
 
 def main() -> None:
@@ -32,6 +32,7 @@ def main() -> None:
         "env",
         f"JOBGRAPH_DATABASE_URL={paths.url('postgresql')}",
         "JOBGRAPH_LOG_LEVEL=warning",
+        *(f"{name}={value}" for name, value in OPEN_ACCESS.items()),
         *serve,
     ]
     env = os.environ | {

@@ -37,7 +37,7 @@ from jobgraph.graphql.compiled.values import FallbackError
 from jobgraph.query import paging, selects
 from jobgraph.query.order import Ordering
 from jobgraph.query.paging import Entity, Page
-from jobgraph.query.spec import InvalidQueryError, Listing
+from jobgraph.query.spec import InvalidQueryError, Listing, Scope
 
 IDS_PER_READ = 512  # a power of two: lists are padded to one, so few shapes are compiled
 PARENTS_PER_READ = 256
@@ -47,11 +47,13 @@ Row = RawRow
 
 @dataclass
 class Run:
-    """One request: where to read, and how to turn a field's arguments into Python values."""
+    """One request: where to read, how to turn a field's arguments into Python values (a
+    list's listing within the caller's scope), and that scope, for reads by id."""
 
     reader: RawReader
     arguments: Callable[[GraphQLField, FieldNode], dict[str, Any]]
     listing: Callable[[Connection], Listing]
+    scope: Scope
 
     async def fetch(self, read: selects.Read) -> list[Row]:
         return await self.reader.fetch(read)
@@ -97,7 +99,7 @@ async def _by_ids(plan: ObjectPlan, ids: Sequence[str], run: Run) -> dict[str, d
     if not unique:
         return {}
     reads = [
-        selects.rows_by_ids(plan.entity, _padded(chunk, chunk[0]), plan.columns)
+        selects.rows_by_ids(plan.entity, _padded(chunk, chunk[0]), plan.columns, run.scope)
         for chunk in _chunks(unique, IDS_PER_READ)
     ]
     rows = [row for found in await asyncio.gather(*(run.fetch(r) for r in reads)) for row in found]
@@ -151,7 +153,8 @@ async def _batched(
     assert isinstance(part, Result)
     results: dict[str, Any] = {}
     for chunk in _chunks(list(dict.fromkeys(ids)), IDS_PER_READ):
-        for job_id, payload in await run.fetch(selects.job_results(_padded(chunk, chunk[0]))):
+        read = selects.job_results(_padded(chunk, chunk[0]), run.scope)
+        for job_id, payload in await run.fetch(read):
             results[job_id] = values.result_json(payload)
     return [results.get(job_id) for job_id in ids]
 
@@ -159,7 +162,7 @@ async def _batched(
 async def _read_status_counts(batch_ids: list[str], run: Run) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for chunk in _chunks(list(dict.fromkeys(batch_ids)), IDS_PER_READ):
-        read = selects.job_status_counts(_padded(chunk, chunk[0]))
+        read = selects.job_status_counts(_padded(chunk, chunk[0]), run.scope)
         for batch_id, status, total in await run.fetch(read):
             counts[batch_id][status] = int(total)
     return counts

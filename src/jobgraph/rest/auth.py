@@ -1,0 +1,27 @@
+"""The caller of a REST route: every route that reads takes `Caller`, and passes its scope
+to the query core (`scoped(spec, caller.scope)`, or a read's `scope` argument)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from jobgraph.auth.authenticate import authenticate_request, challenge
+from jobgraph.auth.principal import AuthenticationError, Principal
+from jobgraph.rest.jsend import RestError
+
+
+async def caller(request: Request) -> Principal:
+    """The request's principal; a JSend 401 with `WWW-Authenticate: Bearer` when it has no
+    valid token."""
+    try:
+        return await authenticate_request(request.scope)
+    except AuthenticationError as error:
+        reason = "a token was sent but refused" if error.invalid else "no token was sent"
+        raise RestError(
+            401, error.message, {"authorization": reason}, {"WWW-Authenticate": challenge(error)}
+        ) from None
+
+
+Caller = Annotated[Principal, Depends(caller)]
