@@ -72,14 +72,13 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 def open_settings(database_url: str, **overrides: Any) -> Settings:
     """Settings for tests of what jobgraph answers, not of who may ask: development mode with
     authentication off (tests/test_auth*.py and tests/test_access*.py turn it on)."""
-    return Settings(
-        database_url=database_url,
-        results_secret="test-secret",
-        development=True,
-        auth_disabled=True,
-        allowed_hosts=["testserver"],
-        **overrides,
-    )
+    values: dict[str, Any] = {
+        "results_secret": "test-secret",
+        "development": True,
+        "auth_disabled": True,
+        "allowed_hosts": ["testserver", "127.0.0.1"],
+    }
+    return Settings(database_url=database_url, **(values | overrides))
 
 
 @pytest.fixture

@@ -199,3 +199,13 @@ async def mark_used(db: Database, token_id: str, now: datetime) -> None:
         await connection.execute(
             update(models.api_token_table).where(TOKEN.id == token_id).values(last_used_at=now)
         )
+
+
+async def first_projects(db: Database, limit: int) -> list[tuple[str, str]]:
+    """(id, name) of the first `limit` projects by name, then id (the demo's member token)."""
+    project = models.project_table.c
+    async with db.read() as connection:
+        found = await connection.execute(
+            select(project.id, project.name).order_by(project.name, project.id).limit(limit)
+        )
+        return [(row[0], row[1]) for row in found]
