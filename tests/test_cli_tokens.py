@@ -48,7 +48,9 @@ def test_token_create_prints_the_token_alone_on_the_last_line(sqlite_url: str) -
 
     assert result.exit_code == 0, result.output
     token = result.stdout.splitlines()[-1]
-    assert token.startswith("jgt_") and " " not in token and len(token) > 40
+    assert token.startswith("jgt_")
+    assert " " not in token
+    assert len(token) > 40
     assert f"no project {P1} is stored yet" in result.stderr
     assert authenticate(sqlite_url, token) == Scope.projects([P1, P2])
 
@@ -70,7 +72,8 @@ def test_token_list_shows_every_token_but_never_its_secret(sqlite_url: str) -> N
         ("ada", P1, "-", "live"),
         ("root", "*", "-", "live"),
     ]
-    assert rows[0][6] == "-" and rows[1][6] != "-"
+    assert rows[0][6] == "-"
+    assert rows[1][6] != "-"
     assert [row[1] for row in rows] == [secret[:10] + "…" for secret in secrets]
     assert not any(secret in listed.stdout for secret in secrets)
 
@@ -119,9 +122,10 @@ def test_token_demo_prints_an_admin_and_a_member_token(sqlite_url: str) -> None:
     admin, member = tokens[0], tokens[1]
     assert authenticate(sqlite_url, admin) == Scope.everything()
     scope = authenticate(sqlite_url, member)
-    assert scope.project_ids is not None and len(set(scope.project_ids)) == 2
+    assert scope.project_ids is not None
+    assert len(set(scope.project_ids)) == 2
     assert f'"Authorization: Bearer {member}"' in second.stdout
-    old = [word for word in first.stdout.split() if word.startswith("jgt_")][0]
+    old = next(word for word in first.stdout.split() if word.startswith("jgt_"))
     with pytest.raises(AuthenticationError, match="revoked"):
         authenticate(sqlite_url, old)
 
