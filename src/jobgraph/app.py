@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,6 +27,9 @@ from jobgraph.rest import install_rest
 from jobgraph.rest.docs import install_docs
 from jobgraph.rest.jsend import route_failure
 from jobgraph.settings import Settings, load_settings
+
+
+logger = logging.getLogger("jobgraph")
 
 
 class JobgraphApp(FastAPI):
@@ -102,6 +106,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.db = db
             app.state.reader = reader
             app.state.authenticator = Authenticator(settings, db)
+            if settings.auth_disabled:
+                logger.warning(
+                    "authentication is OFF (JOBGRAPH_AUTH_DISABLED): every caller reads every "
+                    "project without a token; development mode only"
+                )
             if settings.compiled_graphql:
                 app.state.compiled_graphql = CompiledGraphQL(
                     schema, reader, settings, settings.document_cache_size
