@@ -180,9 +180,14 @@ def check_graphql(caller: Caller, variables: dict[str, Any], data: dict[str, Any
     assert (found_one or {}).get("id") == want["one"]
 
 
-def rest_params(rng: random.Random, caller: Caller) -> tuple[list[tuple[str, str]], list[str]]:
+def rest_params(
+    rng: random.Random, caller: Caller
+) -> tuple[list[tuple[str, str | int | float | bool | None]], list[str]]:
     """REST list parameters and the visible job ids they must give (any order)."""
-    params: list[tuple[str, str]] = [("limit", str(rng.choice([1, 5, 100]))), ("offset", "0")]
+    params: list[tuple[str, str | int | float | bool | None]] = [
+        ("limit", str(rng.choice([1, 5, 100]))),
+        ("offset", "0"),
+    ]
     jobs = caller.jobs()
     if rng.random() < 0.5:
         status = rng.choice(JOB_STATUSES)

@@ -120,7 +120,7 @@ async def test_revoked_and_expired_tokens_are_401s(
 
 
 def signed(**claims: Any) -> str:
-    base = {"sub": "eve", "aud": "jobgraph", "iss": "https://id.example.org"}
+    base: dict[str, Any] = {"sub": "eve", "aud": "jobgraph", "iss": "https://id.example.org"}
     base["exp"] = int(time.time()) + 300
     return jwt.encode(base | claims, JWT_SECRET, algorithm="HS256")
 

@@ -26,7 +26,7 @@ async def test_html_pages_carry_the_security_headers(
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["referrer-policy"] == "no-referrer"
     policy = dict(
-        (part.strip().split(" ", 1) + [""])[:2]
+        ([*part.strip().split(" ", 1), ""])[:2]
         for part in response.headers["content-security-policy"].split(";")
     )
     assert policy["default-src"] == "'none'"

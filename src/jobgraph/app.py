@@ -28,7 +28,6 @@ from jobgraph.rest.docs import install_docs
 from jobgraph.rest.jsend import route_failure
 from jobgraph.settings import Settings, load_settings
 
-
 logger = logging.getLogger("jobgraph")
 
 

@@ -12,7 +12,6 @@ from jobgraph.auth.authenticate import authenticate_request, challenge
 from jobgraph.auth.principal import AuthenticationError, Principal
 from jobgraph.rest.jsend import RestError
 
-
 # Declares the bearer scheme in /openapi.json (so /docs has an Authorize button); the header
 # itself is read by authenticate_request, as on /graphql.
 BEARER = HTTPBearer(
