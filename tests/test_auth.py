@@ -15,6 +15,7 @@ from httpx import ASGITransport, AsyncClient
 
 from jobgraph.app import InsecureSettingsError, create_app
 from jobgraph.auth.manage import create_token, revoke
+from jobgraph.db.access import token_by_id
 from jobgraph.db.engine import Database
 from jobgraph.settings import Settings
 from tests.conftest import open_settings
@@ -111,8 +112,10 @@ async def test_revoked_and_expired_tokens_are_401s(
     expired = await create_token(db, "ada", [job.project_id], lifetime=timedelta(seconds=-1))
     await revoke(db, revoked.id)
 
+    assert (await token_by_id(db, live.id)).last_used_at is None  # type: ignore[union-attr]
     ok = await client.get("/api/v2/jobs", headers=bearer(live.token))
     assert [row["id"] for row in ok.json()["data"]] == [job.id]
+    assert (await token_by_id(db, live.id)).last_used_at is not None  # type: ignore[union-attr]
     await assert_rest_401(client, bearer(revoked.token), "The token was revoked.")
     await assert_graphql_401(client, bearer(revoked.token), "The token was revoked.")
     await assert_rest_401(client, bearer(expired.token), "The token has expired.")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import ColumnElement, and_, insert, select, update
 
 from jobgraph.db import models
 from jobgraph.db.engine import Database
@@ -106,15 +106,14 @@ async def insert_token(
     return token_id
 
 
-async def _tokens(db: Database, *conditions: object) -> list[StoredToken]:
+async def _tokens(
+    db: Database, *conditions: ColumnElement[bool], with_projects: bool = True
+) -> list[StoredToken]:
+    statement = select(models.api_token_table).where(*conditions).order_by(TOKEN.created_at)
     async with db.read() as connection:
-        rows = (
-            await connection.execute(
-                select(models.api_token_table).where(*conditions).order_by(TOKEN.created_at)  # type: ignore[arg-type]
-            )
-        ).all()
+        rows = (await connection.execute(statement)).all()
         projects: dict[str, list[str]] = defaultdict(list)
-        if rows:
+        if rows and with_projects:
             limited = await connection.execute(
                 select(TOKEN_PROJECT.token_id, TOKEN_PROJECT.project_id)
                 .where(TOKEN_PROJECT.token_id.in_([row.id for row in rows]))
@@ -149,7 +148,8 @@ async def token_by_id(db: Database, token_id: str) -> StoredToken | None:
 
 
 async def token_by_hash(db: Database, secret_hash: str) -> StoredToken | None:
-    found = await _tokens(db, TOKEN.secret_hash == secret_hash)
+    """The token with this hash, without its projects (visible_projects reads them)."""
+    found = await _tokens(db, TOKEN.secret_hash == secret_hash, with_projects=False)
     return found[0] if found else None
 
 
