@@ -279,3 +279,30 @@ async def test_a_link_follows_its_principal_not_the_bearer(database_url: str, db
         assert (await client.get(link)).json() == data.results[mine["id"]]
         moved = await client.get(link.replace(mine["id"], theirs["id"]))
         assert moved.status_code == 403
+
+
+async def test_the_compiled_path_never_serves_one_callers_answer_to_another(
+    database_url: str, db: Database
+) -> None:
+    """The same document and variables, sent by callers in turn: plans and coerced requests
+    are cached, answers are each caller's own."""
+    await load_dataset(db, DATA)
+    callers = await make_callers(db)
+    query = "query Q($n: Int!) { jobs(first: $n) { totalCount nodes { id } } node(id: $id) { id } }"
+    query = query.replace("$n: Int!)", "$n: Int!, $id: ID!)")
+    variables = {"n": 100, "id": DATA.jobs[0]["id"]}
+    async with serving(access_settings(database_url, compiled=True)) as (app, client):
+        for caller in [*callers, *reversed(callers)]:
+            response = await client.post(
+                "/graphql",
+                json={"query": query, "variables": variables},
+                headers={"Authorization": caller.authorization},
+            )
+            data = response.json()["data"]
+            assert data["jobs"]["totalCount"] == len(caller.jobs())
+            assert {node["id"] for node in data["jobs"]["nodes"]} == {
+                j["id"] for j in caller.jobs()
+            }
+            visible = DATA.jobs[0]["project_id"] in caller.projects
+            assert data["node"] == ({"id": variables["id"]} if visible else None)
+        assert app.state.compiled_graphql.answered == 2 * len(callers)
