@@ -204,7 +204,9 @@ async def check_database(
     project = await largest_project(url)
     recorder = Recorder()
     event.listen(Engine, "before_cursor_execute", recorder)
-    app = create_app(load_settings(database_url=url, log_level="warning"))
+    app = create_app(
+        load_settings(database_url=url, log_level="warning", development=True, auth_disabled=True)
+    )
     try:
         async with (
             app.router.lifespan_context(app),

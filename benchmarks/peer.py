@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.dataset import REPOSITORY, Paths, log, prepare
-from benchmarks.probe import free_port
+from benchmarks.probe import OPEN_ACCESS, free_port
 
 
 def main() -> None:
@@ -38,6 +38,7 @@ def main() -> None:
         "env",
         f"JOBGRAPH_DATABASE_URL={paths.url('postgresql')}",
         "JOBGRAPH_LOG_LEVEL=warning",
+        *(f"{name}={value}" for name, value in OPEN_ACCESS.items()),
         *serve,
     ]
     env = os.environ | {

@@ -32,9 +32,22 @@ def pinned(cpu: int, pin: bool) -> list[str]:
     return ["taskset", "-c", str(cpu)]
 
 
+# The benchmarks time reads, not authentication: their servers run in development mode with
+# authentication off (the load is on 127.0.0.1 only).
+OPEN_ACCESS = {"JOBGRAPH_DEVELOPMENT": "true", "JOBGRAPH_AUTH_DISABLED": "true"}
+
+
 def server_env(database_url: str) -> dict[str, str]:
-    """The server's environment: the database, and no access log (one line per request)."""
-    return os.environ | {"JOBGRAPH_DATABASE_URL": database_url, "JOBGRAPH_LOG_LEVEL": "warning"}
+    """The server's environment: the database, open access, and no access log (one line per
+    request)."""
+    return (
+        os.environ
+        | OPEN_ACCESS
+        | {
+            "JOBGRAPH_DATABASE_URL": database_url,
+            "JOBGRAPH_LOG_LEVEL": "warning",
+        }
+    )
 
 
 async def wait_healthy(base_url: str, server: subprocess.Popen[bytes], seconds: int = 60) -> None:

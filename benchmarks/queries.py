@@ -24,7 +24,7 @@ import httpx
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from benchmarks.import_seed import machine
-from benchmarks.probe import wait_healthy
+from benchmarks.probe import OPEN_ACCESS, wait_healthy
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def main() -> None:
 
     url = args.database_url or f"sqlite+aiosqlite:///{Path('var') / f'bench-{args.jobs}.db'}"
     port = free_port()
-    env = os.environ | {"JOBGRAPH_DATABASE_URL": url, "JOBGRAPH_PORT": str(port)}
+    env = os.environ | OPEN_ACCESS | {"JOBGRAPH_DATABASE_URL": url, "JOBGRAPH_PORT": str(port)}
     postgres = url if url.startswith("postgresql") else None
     print(f"machine: {machine(postgres)}", flush=True)
     run_cli(env, "migrate")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -70,9 +71,21 @@ async def db(database_url: str) -> AsyncIterator[Database]:
         await database.dispose()
 
 
+def open_settings(database_url: str, **overrides: Any) -> Settings:
+    """Settings for tests of what jobgraph answers, not of who may ask: development mode with
+    authentication off (tests/test_auth*.py and tests/test_access*.py turn it on)."""
+    values: dict[str, Any] = {
+        "results_secret": "test-secret",
+        "development": True,
+        "auth_disabled": True,
+        "allowed_hosts": ["testserver", "127.0.0.1"],
+    }
+    return Settings(database_url=database_url, **(values | overrides))
+
+
 @pytest.fixture
 def settings(database_url: str, db: Database) -> Settings:
-    return Settings(database_url=database_url, results_secret="test-secret")
+    return open_settings(database_url)
 
 
 @pytest.fixture

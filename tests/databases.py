@@ -20,7 +20,15 @@ from jobgraph.db.engine import Database
 from jobgraph.db.migrate import upgrade
 
 POSTGRES_URL_VARIABLE = "JOBGRAPH_TEST_DATABASE_URL"
-TABLES = ("job_result", "job", "batch", "project")
+TABLES = (
+    "api_token_project",
+    "api_token",
+    "project_member",
+    "job_result",
+    "job",
+    "batch",
+    "project",
+)
 # Above this many jobs, TRUNCATE (a constant ~0.1 s: new files for 4 tables and their indexes)
 # beats DELETE and leaves no dead rows behind; below it, DELETE takes a few milliseconds.
 TRUNCATE_FROM_JOBS = 2_000

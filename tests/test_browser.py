@@ -20,7 +20,7 @@ import pytest
 from jobgraph.app import create_app
 from jobgraph.db.engine import make_database, make_engine
 from jobgraph.db.migrate import upgrade
-from jobgraph.settings import Settings
+from tests.conftest import open_settings
 from tests.dataset import build_dataset, load_dataset
 from tests.live import serving
 
@@ -65,7 +65,7 @@ def base_url(tmp_path: Path) -> Iterator[str]:
             await db.dispose()
 
     asyncio.run(load())
-    with serving(create_app(Settings(database_url=url)), ws="auto") as served:
+    with serving(create_app(open_settings(url)), ws="auto") as served:
         yield served
 
 

@@ -90,7 +90,10 @@ def test_cli_bad_import_exits_1_with_the_line_and_keeps_nothing(
     assert again.stdout.startswith("seeded")  # the failed import left no jobs behind
 
 
-def test_cli_refuses_an_unmigrated_database(sqlite_url: str, tmp_path: Path) -> None:
+def test_cli_refuses_an_unmigrated_database(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JOBGRAPH_DEVELOPMENT", "true")  # serve checks its secret first
     for command in (["seed"], ["import", str(tmp_path / "x.ndjson")], ["serve"]):
         result = runner.invoke(app, command)
         assert result.exit_code == 1

@@ -31,7 +31,7 @@ from jobgraph.graphql.compiled import execute
 from jobgraph.graphql.compiled.service import CompiledGraphQL
 from jobgraph.query import reads
 from jobgraph.query.spec import OrderTerm
-from jobgraph.settings import Settings
+from tests.conftest import open_settings
 from tests.dataset import Dataset, build_dataset, load_dataset
 from tests.operations import (
     SDK_FIELD_DOCUMENTS,
@@ -518,7 +518,7 @@ async def test_the_flag_off_never_uses_the_compiled_path(
 
     monkeypatch.setattr(CompiledGraphQL, "answer", spy)
     query = "{ jobs(first: 2) { totalCount edges { node { id batch { id } } } } }"
-    settings = Settings(database_url=database_url, compiled_graphql=False)
+    settings = open_settings(database_url, compiled_graphql=False)
     async with serving(settings) as (app, client):
         for headers in ({}, {"origin": "http://app.example"}):  # before and in the middleware
             response = await client.post("/graphql", json={"query": query}, headers=headers)

@@ -18,7 +18,7 @@ from jobgraph.db import models
 from jobgraph.db.migrate import upgrade
 from jobgraph.query import selects
 from jobgraph.query.reads import JOBS
-from jobgraph.query.spec import JobFilterSpec, OffsetRequest, Range
+from jobgraph.query.spec import JobFilterSpec, OffsetRequest, Range, Scope, scoped
 from tests.factories import Factory, utc
 from tests.graphql_client import edge_ids, run_graphql
 
@@ -47,7 +47,9 @@ def _plan(path: Path, read: selects.Read) -> list[str]:
 
 
 def _page_and_count(path: Path, spec: JobFilterSpec) -> tuple[list[str], list[str]]:
-    """Plans of the REST list's two reads: the newest-first page and the total."""
+    """Plans of the REST list's two reads (an administrator's): the newest-first page and
+    the total."""
+    spec = scoped(spec, Scope.everything())
     page = selects.offset_page(JOBS, JOBS.ordering(()), spec, OffsetRequest(100, 0), COLUMNS)
     return _plan(path, page), _plan(path, selects.count(JOBS, spec))
 

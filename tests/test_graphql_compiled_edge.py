@@ -7,7 +7,7 @@ from httpx import ASGITransport, AsyncClient
 
 from jobgraph.app import create_app
 from jobgraph.db.engine import Database
-from jobgraph.settings import Settings
+from tests.conftest import open_settings
 from tests.dataset import build_dataset, load_dataset
 
 NEWEST = "{ jobs(first: 3) { edges { node { id status } } } }"
@@ -58,7 +58,7 @@ async def test_errors_introspection_and_get_go_to_the_reference_path(
 
 
 async def test_the_compiled_path_can_be_turned_off(database_url: str, db: Database) -> None:
-    settings = Settings(database_url=database_url, compiled_graphql=False)
+    settings = open_settings(database_url, compiled_graphql=False)
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         transport = ASGITransport(app=application)

@@ -10,7 +10,7 @@ from httpx import AsyncClient
 
 from jobgraph.app import create_app
 from jobgraph.db.engine import DatabaseNotReadyError, make_database, make_engine
-from jobgraph.settings import Settings
+from tests.conftest import open_settings
 
 
 async def test_healthz_reports_ok_when_the_database_answers(client: AsyncClient) -> None:
@@ -32,7 +32,7 @@ async def test_healthz_reports_503_with_a_reason_when_the_database_is_gone(
 async def test_serving_an_unmigrated_database_fails_at_start_with_a_clear_message(
     tmp_path: Path,
 ) -> None:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    settings = open_settings(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
     app = create_app(settings)
     with pytest.raises(DatabaseNotReadyError, match="Run `jobgraph migrate` first"):
         async with app.router.lifespan_context(app):

@@ -25,7 +25,13 @@ ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 EXAMPLES = re.findall(r"```graphql\n(.*?)```", README, re.DOTALL)
 SHELL = "\n".join(re.findall(r"```sh\n(.*?)```", README, re.DOTALL))
-CURLS = [shlex.split(line)[1] for line in SHELL.splitlines() if line.startswith("curl ")]
+CURLS = [
+    argument
+    for line in SHELL.splitlines()
+    if line.startswith("curl ")
+    for argument in shlex.split(line)
+    if argument.startswith("http")
+]
 [SDK_EXAMPLE] = re.findall(r"```python\n(.*?)```", README, re.DOTALL)
 SERVER = "http://127.0.0.1:8000"
 
@@ -45,7 +51,7 @@ def empty_parts(value: Any, path: str = "") -> list[str]:
 
 def test_the_readme_shows_its_examples() -> None:
     assert len(EXAMPLES) == 4
-    assert len(CURLS) == 2
+    assert len(CURLS) == 3
     assert "Endpoints(core=" in SDK_EXAMPLE
 
 

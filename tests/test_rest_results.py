@@ -94,7 +94,7 @@ async def test_results_link_with_a_tampered_signature_is_a_403(
     signature = parse_qs(urlsplit(link).query)["signature"][0]
     flipped = ("0" if signature[0] != "0" else "1") + signature[1:]
     await assert_forbidden(client, with_query(link, signature=flipped), "signature does not match")
-    await assert_forbidden(client, with_query(link, signature=""), "lacks its expires or signature")
+    await assert_forbidden(client, with_query(link, signature=""), "lacks its expires, principal")
 
 
 async def test_results_link_moved_to_another_job_is_a_403(
@@ -122,9 +122,10 @@ async def test_results_link_with_a_later_expiry_is_a_403(
 
 async def test_results_link_once_expired_is_a_403(client: AsyncClient, factory: Factory) -> None:
     job = await factory.job(result=PAYLOAD)
-    expired = ResultLinks(b"test-secret", ttl_seconds=1).url("", job.id, int(time.time()) - 1)
+    signer = ResultLinks(b"test-secret", ttl_seconds=1)
+    expired = signer.url("", job.id, "open", int(time.time()) - 1)
     await assert_forbidden(client, expired, "expired")
-    forged = ResultLinks(b"other-secret", ttl_seconds=1).url("", job.id)
+    forged = ResultLinks(b"other-secret", ttl_seconds=1).url("", job.id, "open")
     await assert_forbidden(client, forged, "signature does not match")
 
 
@@ -158,8 +159,8 @@ class MemoryResultStore:
 
 
 @pytest.fixture
-async def memory_client(app: FastAPI, factory: Factory) -> AsyncIterator[AsyncClient]:
-    app.dependency_overrides[result_store] = lambda: MemoryResultStore({UNKNOWN_ID: PAYLOAD})
+async def memory_client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    app.dependency_overrides[result_store] = lambda: MemoryResultStore({STORED_ID: PAYLOAD})
     try:
         async with AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as http:
             yield http
@@ -167,9 +168,14 @@ async def memory_client(app: FastAPI, factory: Factory) -> AsyncIterator[AsyncCl
         app.dependency_overrides.clear()
 
 
+STORED_ID = "00000000-0000-4000-8000-0000000000aa"
+
+
 async def test_results_come_from_whichever_store_is_configured(
-    memory_client: AsyncClient,
+    memory_client: AsyncClient, factory: Factory
 ) -> None:
-    link = await link_of(memory_client, UNKNOWN_ID)
+    await factory.job(id=STORED_ID)  # no result in the database: the store holds it
+    link = await link_of(memory_client, STORED_ID)
     assert link is not None
+    assert link.startswith("http://127.0.0.1:8000/")  # Host `t` is not an allowed host
     assert (await memory_client.get(link)).json() == PAYLOAD

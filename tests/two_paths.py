@@ -12,6 +12,7 @@ from httpx import ASGITransport, AsyncClient
 
 from jobgraph.app import create_app
 from jobgraph.settings import Settings
+from tests.conftest import open_settings
 
 JSON = {"content-type": "application/json"}
 
@@ -26,9 +27,7 @@ async def serving(settings: Settings) -> AsyncIterator[tuple[FastAPI, AsyncClien
 
 
 def path_settings(database_url: str, *, compiled: bool) -> Settings:
-    return Settings(
-        database_url=database_url, results_secret="test-secret", compiled_graphql=compiled
-    )
+    return open_settings(database_url, compiled_graphql=compiled)
 
 
 @asynccontextmanager

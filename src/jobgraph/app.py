@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from jobgraph import __version__
 from jobgraph.assets import FAVICON_PATH, favicon
+from jobgraph.auth.authenticate import Authenticator
 from jobgraph.db.engine import Database, make_database, make_engine
 from jobgraph.db.raw import make_reader
 from jobgraph.graphql.compiled.edge import CompiledGraphQLEdge
@@ -25,6 +27,8 @@ from jobgraph.rest import install_rest
 from jobgraph.rest.docs import install_docs
 from jobgraph.rest.jsend import route_failure
 from jobgraph.settings import Settings, load_settings
+
+logger = logging.getLogger("jobgraph")
 
 
 class JobgraphApp(FastAPI):
@@ -70,9 +74,27 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(allowed)
 
 
+class InsecureSettingsError(RuntimeError):
+    """Settings that must not serve outside development mode."""
+
+
+def check_settings(settings: Settings) -> None:
+    """Raise InsecureSettingsError when the settings must not serve (Settings.insecure)."""
+    problems = settings.insecure()
+    if problems:
+        raise InsecureSettingsError(
+            "refusing to serve outside development mode: "
+            + "; ".join(problems)
+            + ". Set JOBGRAPH_RESULTS_SECRET to a random value of your own (for instance "
+            "`openssl rand -hex 32`), or JOBGRAPH_DEVELOPMENT=true on your own machine only."
+        )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The jobgraph app; refuses to start against a database that is not migrated."""
+    """The jobgraph app; refuses to start against a database that is not migrated, and
+    outside development mode with the built-in secret or without authentication."""
     settings = settings or load_settings()
+    check_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -82,6 +104,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await db.ensure_migrated()
             app.state.db = db
             app.state.reader = reader
+            app.state.authenticator = Authenticator(settings, db)
+            if settings.auth_disabled:
+                logger.warning(
+                    "authentication is OFF (JOBGRAPH_AUTH_DISABLED): every caller reads every "
+                    "project without a token; development mode only"
+                )
             if settings.compiled_graphql:
                 app.state.compiled_graphql = CompiledGraphQL(
                     schema, reader, settings, settings.document_cache_size
@@ -125,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
+            allow_credentials=settings.cors_allow_credentials,  # never with "*" (settings.py)
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["*"],
             expose_headers=["Content-Range"],

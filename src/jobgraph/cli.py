@@ -1,12 +1,13 @@
-"""The `jobgraph` command: migrate, seed, import, serve and export-schema."""
+"""The `jobgraph` command: migrate, seed, import, serve, token and export-schema."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -29,6 +30,8 @@ from jobgraph.settings import Settings, load_settings
 app = typer.Typer(
     help="jobgraph: quantum-computing jobs as a queryable graph.", add_completion=False
 )
+token_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
 T = TypeVar("T")
@@ -195,7 +198,13 @@ def serve(
     """Serve GraphQL and REST; refuses to start on a database that is not migrated."""
     import uvicorn
 
+    from jobgraph.app import InsecureSettingsError, check_settings
+
     settings = _settings()
+    try:
+        check_settings(settings)
+    except InsecureSettingsError as error:
+        fail(str(error))
 
     async def check(_db: Database) -> None:
         return None
@@ -208,6 +217,14 @@ def serve(
         f"API docs at {base}/docs",
         highlight=False,
     )
+    if settings.development:
+        out.print("development mode (JOBGRAPH_DEVELOPMENT): not for a network", highlight=False)
+    if settings.auth_disabled:
+        out.print(
+            "[bold yellow]authentication is OFF[/] (JOBGRAPH_AUTH_DISABLED): every caller "
+            "reads every project without a token",
+            highlight=False,
+        )
     uvicorn.run(
         "jobgraph.app:create_app",
         factory=True,
@@ -219,6 +236,107 @@ def serve(
         access_log=settings.access_log,
         loop="uvloop",
         http="httptools",
+    )
+
+
+@token_app.command("create")
+def token_create(
+    user: Annotated[str, typer.Option(help="The user the token acts for.")],
+    project: Annotated[
+        list[str] | None,
+        typer.Option(help="A project the token reads (repeat for more); the user joins it."),
+    ] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="Read every project.")] = False,
+    expires: Annotated[
+        str | None, typer.Option(help="Lifetime such as 30d, 12h, 2w; default: no expiry.")
+    ] = None,
+) -> None:
+    """Create a token and print it once, alone on the last line (TOKEN=$(... | tail -n1))."""
+    from jobgraph.auth.manage import TokenRequestError, create_token
+    from jobgraph.auth.tokens import parse_duration
+
+    settings = _settings()
+    try:
+        lifetime = None if expires is None else parse_duration(expires)
+    except ValueError as error:
+        fail(f"--expires: {error}", 2)
+
+    async def work(db: Database) -> Any:
+        return await create_token(db, user, project or [], admin=admin, lifetime=lifetime)
+
+    try:
+        created = _run_with_database(settings, work)
+    except TokenRequestError as error:
+        fail(str(error), 2)
+    for missing in created.missing_projects:
+        err.print(f"note: no project {missing} is stored yet; the token reads it once imported")
+    reach = "every project" if admin else f"{len(project or [])} project(s)"
+    out.print(f"token {created.id} for user {user}, reading {reach}:", highlight=False)
+    typer.echo(created.token)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """Every token: id, user, projects, created, last used, expiry; never the secret."""
+    from jobgraph.db.access import list_tokens
+
+    tokens = _run_with_database(_settings(), list_tokens)
+    typer.echo("id\tprefix\tuser\tprojects\tcreated\tlast used\texpires\tstate")  # tab-separated
+
+    def when(moment: datetime | None) -> str:
+        return "-" if moment is None else moment.isoformat(timespec="seconds")
+
+    now = datetime.now(UTC)
+    for token in tokens:
+        projects = "*" if token.admin else ",".join(token.projects) or "-"
+        state = "revoked" if token.revoked_at else "live" if token.usable(now) else "expired"
+        fields = [token.id, f"{token.prefix}…", token.user_id, projects]
+        fields += [when(token.created_at), when(token.last_used_at), when(token.expires_at)]
+        typer.echo("\t".join([*fields, state]))
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[str, typer.Argument(help="The id `token list` shows.")],
+) -> None:
+    """Revoke a token: it, and every results link made with it, stop working at once."""
+    from jobgraph.auth.manage import revoke
+
+    async def work(db: Database) -> bool:
+        return await revoke(db, token_id)
+
+    if not _run_with_database(_settings(), work):
+        fail(f"no live token has the id {token_id}")
+    out.print(f"revoked token {token_id}", highlight=False)
+
+
+@token_app.command("demo")
+def token_demo() -> None:
+    """Fresh demo tokens for `make run` (the previous ones are revoked): an admin token and a
+    member token for the first two projects, printed with how to use them."""
+    from jobgraph.auth.manage import demo_tokens
+    from jobgraph.db.access import first_projects
+
+    settings = _settings()
+
+    async def work(db: Database) -> tuple[str, str, list[tuple[str, str]]]:
+        projects = await first_projects(db, 2)
+        admin, member = await demo_tokens(db, [project_id for project_id, _ in projects])
+        return admin, member, projects
+
+    admin, member, projects = _run_with_database(settings, work)
+    base = f"http://{settings.host}:{settings.port}"
+    names = ", ".join(name for _, name in projects) or "no project yet"
+    out.print(
+        f"""demo tokens (new ones on every `make run`; revoke with `jobgraph token revoke ID`):
+  admin, reads every project:   {admin}
+  member of {names}:   {member}
+use one as a bearer token:
+  curl -H "Authorization: Bearer {member}" {base}/api/v2/jobs
+  SDK:      a TokenProvider whose get_token() returns it (README, "Security")
+  GraphiQL: {base}/graphql, Headers tab: {{"Authorization": "Bearer {member}"}}""",
+        highlight=False,
+        soft_wrap=True,
     )
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("var")
+DEFAULT_RESULTS_SECRET = "jobgraph-development-secret-change-me"
+MAX_LINK_SECONDS = 7 * 24 * 3600
 
 
 def default_database_url(data_dir: Path = DEFAULT_DATA_DIR) -> str:
@@ -37,19 +39,55 @@ class Settings(BaseSettings):
         default=False,
         description="Log a line per request (uvicorn's access log); it costs time on each one.",
     )
-    results_secret: SecretStr = Field(
-        default=SecretStr("jobgraph-development-secret-change-me"),
-        description="HMAC key that signs result download links.",
+    development: bool = Field(
+        default=False,
+        description="Development mode (`make run`): the built-in results secret is allowed, "
+        "and authentication may be turned off. Never on a network.",
     )
-    results_link_ttl_seconds: int = Field(default=900, ge=1)
+    auth_disabled: bool = Field(
+        default=False,
+        description="Every caller reads every project, without a token; development mode only.",
+    )
+    results_secret: SecretStr = Field(
+        default=SecretStr(DEFAULT_RESULTS_SECRET),
+        description="HMAC key that signs result download links; set your own, of 32 "
+        "characters or more, outside development mode.",
+    )
+    results_link_ttl_seconds: int = Field(
+        default=900,
+        ge=1,
+        le=MAX_LINK_SECONDS,
+        description="How long a results link works; a link that claims more is refused.",
+    )
     public_url: str | None = Field(
         default=None,
-        description="Base URL put in result links; by default the URL the request came to.",
+        description="Base URL put in result links (https://jobs.example.org).",
+    )
+    allowed_hosts: list[str] = Field(
+        default=[],
+        description="Without public_url: Host headers whose URL result links may use; "
+        "for any other, links use http://<host>:<port> of these settings.",
     )
     cors_origins: list[str] = Field(
         default=["*"],
         description="Origins whose web apps may call the API from a browser; [] for none.",
     )
+    cors_allow_credentials: bool = Field(
+        default=False,
+        description="Let browsers send cookies with cross-origin calls; never with origin *.",
+    )
+    jwt_secret: SecretStr | None = Field(
+        default=None, description="Accept HS256 JWTs signed with this secret."
+    )
+    jwt_public_key_file: Path | None = Field(
+        default=None, description="Accept RS256/ES256 JWTs signed for this PEM public key."
+    )
+    jwt_jwks_file: Path | None = Field(
+        default=None, description="Accept RS256/ES256 JWTs signed for a key of this JWKS file."
+    )
+    jwt_audience: str | None = Field(default=None, description="The JWTs' required `aud`.")
+    jwt_issuer: str | None = Field(default=None, description="The JWTs' required `iss`.")
+    jwt_user_claim: str = Field(default="sub", description="The JWT claim naming the user.")
     max_query_depth: int = Field(default=15, ge=1)
     max_aliases: int = Field(default=30, ge=1)
     max_query_tokens: int = Field(default=5000, ge=1)
@@ -78,6 +116,29 @@ class Settings(BaseSettings):
     document_cache_size: int = Field(
         default=512, ge=1, description="GraphQL documents kept parsed, validated and planned."
     )
+
+    @model_validator(mode="after")
+    def _no_credentials_with_any_origin(self) -> Settings:
+        if self.cors_allow_credentials and "*" in self.cors_origins:
+            raise ValueError(
+                "cors_allow_credentials cannot be true while cors_origins holds '*': "
+                "list the origins that may send credentials"
+            )
+        return self
+
+    def insecure(self) -> list[str]:
+        """Why these settings must not serve outside development mode (empty: they may)."""
+        if self.development:
+            return []
+        problems = []
+        secret = self.results_secret.get_secret_value()
+        if secret == DEFAULT_RESULTS_SECRET:
+            problems.append("JOBGRAPH_RESULTS_SECRET has its built-in default value")
+        elif len(secret.strip()) < 16:
+            problems.append("JOBGRAPH_RESULTS_SECRET is empty or shorter than 16 characters")
+        if self.auth_disabled:
+            problems.append("JOBGRAPH_AUTH_DISABLED is true")
+        return problems
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -1,4 +1,5 @@
-"""SQLModel tables Project, Batch, Job and JobResult, with the indexes the API's filters use."""
+"""SQLModel tables Project, Batch, Job and JobResult, with the indexes the API's filters use;
+ProjectMember, ApiToken and ApiTokenProject, which say who may read which project."""
 
 from __future__ import annotations
 
@@ -143,6 +144,52 @@ class JobResult(SQLModel, table=True):
     result: Any = _json(nullable=False)
 
 
+class ProjectMember(SQLModel, table=True):
+    """A user's membership of a project: the user may read its batches and jobs. Plain data,
+    so a project that is imported later needs no change (no foreign key to project)."""
+
+    __tablename__ = "project_member"
+
+    user_id: str = Field(sa_column=Column(text_type(), primary_key=True))
+    project_id: str = Field(sa_column=Column(id_type(), primary_key=True))
+    created_at: datetime = _time()
+
+
+class ApiToken(SQLModel, table=True):
+    """An API token: only a hash of its secret is kept, and its recognisable prefix."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (
+        Index("ix_api_token_secret_hash", "secret_hash", unique=True),
+        Index("ix_api_token_user_id", "user_id"),
+    )
+
+    id: str = _id(primary_key=True)
+    user_id: str = _text(nullable=False)
+    prefix: str = _text(nullable=False)
+    secret_hash: str = _text(nullable=False)
+    admin: bool = False
+    created_at: datetime = _time()
+    expires_at: datetime | None = _time(nullable=True)
+    last_used_at: datetime | None = _time(nullable=True)
+    revoked_at: datetime | None = _time(nullable=True)
+
+
+class ApiTokenProject(SQLModel, table=True):
+    """A project a (non-admin) token is limited to; it reads it while its user is a member."""
+
+    __tablename__ = "api_token_project"
+
+    token_id: str = Field(
+        sa_column=Column(
+            id_type(),
+            ForeignKey("api_token.id", deferrable=True, initially="DEFERRED", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    project_id: str = Field(sa_column=Column(id_type(), primary_key=True))
+
+
 metadata = SQLModel.metadata
 
 # Reads build rows with model_construct (no validation, no session); that needs the
@@ -154,6 +201,9 @@ project_table: Table = Project.__table__  # type: ignore[attr-defined]
 batch_table: Table = Batch.__table__  # type: ignore[attr-defined]
 job_table: Table = Job.__table__  # type: ignore[attr-defined]
 job_result_table: Table = JobResult.__table__  # type: ignore[attr-defined]
+project_member_table: Table = ProjectMember.__table__  # type: ignore[attr-defined]
+api_token_table: Table = ApiToken.__table__  # type: ignore[attr-defined]
+api_token_project_table: Table = ApiTokenProject.__table__  # type: ignore[attr-defined]
 
 # PostgreSQL only (migration 0005): the number of jobs, kept by statement triggers, so an
 # unfiltered total needs no count. Outside `metadata`: SQLite neither has nor needs it.

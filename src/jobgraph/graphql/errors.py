@@ -18,7 +18,7 @@ class ErrorCode(StrEnum):
     BAD_USER_INPUT = "BAD_USER_INPUT"  # an argument or variable value the query core refused
     OPERATION_RESOLUTION_FAILURE = "OPERATION_RESOLUTION_FAILURE"  # which operation to run?
     BAD_REQUEST = "BAD_REQUEST"  # not a GraphQL request: body, content type, method
-    UNAUTHENTICATED = "UNAUTHENTICATED"  # reserved for when callers have credentials
+    UNAUTHENTICATED = "UNAUTHENTICATED"  # no valid token (HTTP 401)
     FORBIDDEN = "FORBIDDEN"  # reserved for when callers have scopes
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"  # a bug or an outage; the message is masked
 

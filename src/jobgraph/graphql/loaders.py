@@ -14,7 +14,7 @@ from jobgraph.db import models
 from jobgraph.db.engine import Database
 from jobgraph.query import reads
 from jobgraph.query.paging import Entity, Page, Row
-from jobgraph.query.spec import FilterSpec, Listing
+from jobgraph.query.spec import FilterSpec, Listing, Scope
 
 Parent = Literal["batch_id", "project_id"]
 Group = TypeVar("Group", bound=Hashable)
@@ -36,10 +36,12 @@ class DataLoader(StrawberryDataLoader[Key, Value]):
 
 
 def _by_id(
-    db: Database, fetch: Callable[[Database, Sequence[str]], Coroutine[Any, Any, list[Row]]]
+    db: Database,
+    fetch: Callable[[Database, Sequence[str], Scope], Coroutine[Any, Any, list[Row]]],
+    scope: Scope,
 ) -> DataLoader[str, Row | None]:
     async def load(ids: list[str]) -> list[Row | None]:
-        found = {row.id: row for row in await fetch(db, ids)}  # type: ignore[attr-defined]
+        found = {row.id: row for row in await fetch(db, ids, scope)}  # type: ignore[attr-defined]
         return [found.get(key) for key in ids]  # key order kept, None when missing
 
     return DataLoader(load_fn=load)
@@ -80,17 +82,17 @@ def _counts_by_parent(
     return _per_parent(fetch)
 
 
-def _status_counts(db: Database) -> DataLoader[str, dict[str, int]]:
+def _status_counts(db: Database, scope: Scope) -> DataLoader[str, dict[str, int]]:
     async def load(batch_ids: list[str]) -> list[dict[str, int]]:
-        counts = await reads.job_counts_by_status(db, batch_ids)
+        counts = await reads.job_counts_by_status(db, batch_ids, scope)
         return [counts[batch_id] for batch_id in batch_ids]
 
     return DataLoader(load_fn=load)
 
 
-def _results(db: Database) -> DataLoader[str, tuple[bool, Any]]:
+def _results(db: Database, scope: Scope) -> DataLoader[str, tuple[bool, Any]]:
     async def load(job_ids: list[str]) -> list[tuple[bool, Any]]:
-        found = await reads.job_results(db, job_ids)
+        found = await reads.job_results(db, job_ids, scope)
         return [(key in found, found.get(key)) for key in job_ids]
 
     return DataLoader(load_fn=load)
@@ -117,13 +119,15 @@ NESTED_LISTS: list[tuple[Entity[Any], Parent]] = [
 ]
 
 
-def make_loaders(db: Database) -> Loaders:
+def make_loaders(db: Database, scope: Scope) -> Loaders:
+    """The loaders of one request, every read within the caller's scope (lists under a
+    parent are scoped by their listings)."""
     return Loaders(
-        job_by_id=_by_id(db, reads.jobs_by_ids),
-        batch_by_id=_by_id(db, reads.batches_by_ids),
-        project_by_id=_by_id(db, reads.projects_by_ids),
-        job_result_by_job_id=_results(db),
-        job_status_counts_by_batch_id=_status_counts(db),
+        job_by_id=_by_id(db, reads.jobs_by_ids, scope),
+        batch_by_id=_by_id(db, reads.batches_by_ids, scope),
+        project_by_id=_by_id(db, reads.projects_by_ids, scope),
+        job_result_by_job_id=_results(db, scope),
+        job_status_counts_by_batch_id=_status_counts(db, scope),
         pages={
             (entity.table.name, parent): _pages_by_parent(db, entity, parent)
             for entity, parent in NESTED_LISTS

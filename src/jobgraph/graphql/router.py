@@ -17,12 +17,15 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
+from jobgraph.auth.authenticate import challenge
+from jobgraph.auth.principal import AuthenticationError
 from jobgraph.graphql import http
 from jobgraph.graphql.context import Context, get_context
 from jobgraph.graphql.errors import ErrorCode
 from jobgraph.graphql.http import GraphQLRequest, RequestError
 from jobgraph.graphql.ide import graphiql_html, install_ide
 from jobgraph.graphql.schema import build_schema
+from jobgraph.pages import html_page
 from jobgraph.settings import Settings
 
 GRAPHQL_PATH = "/graphql"
@@ -40,11 +43,12 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
     def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
         super().__init__(schema, context_getter=get_context)
         self.get_max_age = settings.graphql_get_max_age
+        self.open_access = settings.auth_disabled
         self.routes[:] = [r for r in self.routes if not isinstance(r, APIWebSocketRoute)]
         self.add_api_websocket_route("", refuse_websocket)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        return HTMLResponse(graphiql_html(GRAPHQL_PATH), headers={"Vary": "Accept"})
+        return html_page(graphiql_html(GRAPHQL_PATH), {"Vary": "Accept"})
 
     async def run(  # type: ignore[override]
         self, request: Request, context: Context = UNSET, root_value: None = UNSET
@@ -52,9 +56,11 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
         """One HTTP request, GET or POST (the only routes), to its response."""
         get = request.method == "GET"
         if get and _wants_page(request):
-            return await self.render_graphql_ide(request)
+            return await self.render_graphql_ide(request)  # a page: no token needed
         media = http.response_media(request.headers.get("accept"))
         try:
+            if isinstance(context.access, AuthenticationError):
+                raise unauthenticated(context.access)
             if get:
                 graphql_request = http.read_get(request.query_params)
             else:
@@ -100,16 +106,30 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
         """A GET answer varies with Accept; a successful one carries an ETag and may be kept
         for `graphql_get_max_age` seconds; If-None-Match with that ETag gets a 304. An answer
         with errors is not kept: it may be an outage."""
-        response.headers["vary"] = "Accept"
+        vary = "Accept" if self.open_access else "Accept, Authorization"
+        response.headers["vary"] = vary
         if not succeeded:
             response.headers["cache-control"] = "no-store"
             return response
         tag = http.etag(bytes(response.body))
-        cache = {"etag": tag, "cache-control": f"max-age={self.get_max_age}", "vary": "Accept"}
+        # With tokens, an answer is the caller's own: kept by its client, never by a shared cache.
+        age = (
+            f"max-age={self.get_max_age}"
+            if self.open_access
+            else f"private, max-age={self.get_max_age}"
+        )
+        cache = {"etag": tag, "cache-control": age, "vary": vary}
         if http.matches(request.headers.get("if-none-match"), tag):
             return Response(status_code=304, headers=cache)
         response.headers.update(cache)
         return response
+
+
+def unauthenticated(error: AuthenticationError) -> RequestError:
+    """The 401 of a request without a valid token, on both GraphQL paths."""
+    return RequestError(
+        401, error.message, ErrorCode.UNAUTHENTICATED, {"WWW-Authenticate": challenge(error)}
+    )
 
 
 def _wants_page(request: Request) -> bool:

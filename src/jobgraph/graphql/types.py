@@ -35,7 +35,7 @@ from jobgraph.query.spec import (
 
 PAGE_ARGUMENTS = "`first`/`after` page forward, `last`/`before` backward; 1 to 100 (default 100)."
 
-Scope = Literal["batch_id", "project_id"] | None
+Under = Literal["batch_id", "project_id"] | None  # the parent column of a nested list
 GraphType = TypeVar("GraphType")
 
 
@@ -53,17 +53,17 @@ def _copier(cls: type[GraphType], table: Table) -> Callable[[Any], GraphType]:
 async def _list(
     info: Info[Context, None],
     entity: Entity[Row],
-    scope: Scope,
+    under: Under,
     parent: Any,
     listing: Listing,
     wrap: Callable[[Row], GraphType],
 ) -> Connection[GraphType]:
-    """A root list, or the list under `parent` (a Batch or Project) when scoped."""
+    """A root list, or the list under `parent` (a Batch or Project) when `under` names it."""
     db = info.context.db
-    if scope is None:
+    if under is None:
         return await root_connection(db, entity, listing, wrap)
     return await nested_connection(
-        db, entity, scope, parent.id, listing, wrap, info.context.loaders
+        db, entity, under, parent.id, listing, wrap, info.context.loaders
     )
 
 
@@ -113,7 +113,7 @@ class Job(Node):
 job_from_row: Callable[[models.Job], Job] = _copier(Job, models.job_table)
 
 
-def job_list(scope: Scope) -> Callable[..., Awaitable[Connection[Job]]]:
+def job_list(under: Under) -> Callable[..., Awaitable[Connection[Job]]]:
     """The resolver of a jobs list: at the root, or under a batch or project."""
 
     async def jobs(
@@ -127,7 +127,8 @@ def job_list(scope: Scope) -> Callable[..., Awaitable[Connection[Job]]]:
         before: str | None = None,
     ) -> Connection[Job]:
         listing = to_listing(JobFilterSpec(), filter, order_by, first, after, last, before)
-        return await _list(info, reads.JOBS, scope, root, listing, job_from_row)
+        listing = listing.scoped(info.context.scope)
+        return await _list(info, reads.JOBS, under, root, listing, job_from_row)
 
     return jobs
 
@@ -189,7 +190,7 @@ class Batch(Node):
 batch_from_row: Callable[[models.Batch], Batch] = _copier(Batch, models.batch_table)
 
 
-def batch_list(scope: Scope) -> Callable[..., Awaitable[Connection[Batch]]]:
+def batch_list(under: Under) -> Callable[..., Awaitable[Connection[Batch]]]:
     """The resolver of a batches list: at the root, or under a project."""
 
     async def batches(
@@ -203,7 +204,8 @@ def batch_list(scope: Scope) -> Callable[..., Awaitable[Connection[Batch]]]:
         before: str | None = None,
     ) -> Connection[Batch]:
         listing = to_listing(BatchFilterSpec(), filter, order_by, first, after, last, before)
-        return await _list(info, reads.BATCHES, scope, root, listing, batch_from_row)
+        listing = listing.scoped(info.context.scope)
+        return await _list(info, reads.BATCHES, under, root, listing, batch_from_row)
 
     return batches
 
@@ -243,6 +245,7 @@ def project_list() -> Callable[..., Awaitable[Connection[Project]]]:
         before: str | None = None,
     ) -> Connection[Project]:
         listing = to_listing(ProjectFilterSpec(), filter, order_by, first, after, last, before)
+        listing = listing.scoped(info.context.scope)
         return await _list(info, reads.PROJECTS, None, root, listing, project_from_row)
 
     return projects

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import (
@@ -28,7 +28,14 @@ from sqlmodel import SQLModel
 
 from jobgraph.domain import OrderDirection
 from jobgraph.query.order import Ordering
-from jobgraph.query.spec import FilterSpec, Listing, OffsetRequest, OrderTerm, PageRequest
+from jobgraph.query.spec import (
+    FilterSpec,
+    Listing,
+    OffsetRequest,
+    OrderTerm,
+    PageRequest,
+    Scope,
+)
 
 Row = TypeVar("Row", bound=SQLModel)
 Item = TypeVar("Item")
@@ -39,6 +46,10 @@ MAX_LIMIT = 2**63 - 1  # LIMIT and OFFSET are 64-bit on both databases
 MAX_PARENTS_PER_STATEMENT = 400
 
 
+class UnscopedReadError(RuntimeError):
+    """A read built from a filter that carries no caller's scope: an adapter forgot it."""
+
+
 @dataclass(frozen=True)
 class Entity(Generic[Row]):
     """What the core needs to list one kind of row."""
@@ -47,13 +58,22 @@ class Entity(Generic[Row]):
     table: Table
     condition: Callable[[Any], ColumnElement[bool]]
     default_order: OrderTerm
+    blank: FilterSpec  # the filter that keeps every row
     kept_total: Table | None = None  # a one-row table holding the row count (PostgreSQL)
 
     def ordering(self, terms: Sequence[OrderTerm]) -> Ordering:
         return Ordering.of(self.table, terms, self.default_order)
 
+    def with_ids(self, ids: Sequence[Any], scope: Scope) -> FilterSpec:
+        """The filter keeping the rows with these ids that the scope lets the caller see."""
+        return replace(self.blank, ids=tuple(ids), scope=scope)
+
     def conditions(self, spec: FilterSpec) -> list[ColumnElement[bool]]:
-        """The filter as WHERE terms; none for "everything", so SQLite keeps its fast count."""
+        """The filter as WHERE terms; none for "everything", so SQLite keeps its fast count
+        (and an unfiltered count of every job on PostgreSQL reads the kept total): only an
+        administrator's scope gives none. A filter without a scope is refused."""
+        if spec.scope is None:
+            raise UnscopedReadError(f"a read of {self.table.name} rows without a caller's scope")
         condition = self.condition(spec)
         return [] if isinstance(condition, True_) else [condition]
 

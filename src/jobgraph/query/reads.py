@@ -22,16 +22,25 @@ from jobgraph.query.spec import (
     Listing,
     OffsetRequest,
     OrderTerm,
+    ProjectFilterSpec,
+    Scope,
 )
 from jobgraph.query.where import batch_condition, job_condition, project_condition
 
 NEWEST_FIRST = OrderTerm("created_at", OrderDirection.DESC)
 
 JOBS = Entity(
-    models.Job, models.job_table, job_condition, NEWEST_FIRST, kept_total=models.job_total_table
+    models.Job,
+    models.job_table,
+    job_condition,
+    NEWEST_FIRST,
+    JobFilterSpec(),
+    kept_total=models.job_total_table,
 )
-BATCHES = Entity(models.Batch, models.batch_table, batch_condition, NEWEST_FIRST)
-PROJECTS = Entity(models.Project, models.project_table, project_condition, NEWEST_FIRST)
+BATCHES = Entity(models.Batch, models.batch_table, batch_condition, NEWEST_FIRST, BatchFilterSpec())
+PROJECTS = Entity(
+    models.Project, models.project_table, project_condition, NEWEST_FIRST, ProjectFilterSpec()
+)
 
 # Batching chunk for `id IN (...)` lookups, well under both databases' parameter limits.
 IDS_PER_STATEMENT = 1000
@@ -100,15 +109,18 @@ async def counts_by_parent(
         return await paging.counts_by_parent(conn, entity, column, parent_ids, spec)
 
 
-async def rows_by_ids(db: Database, entity: Entity[Row], ids: Sequence[str]) -> list[Row]:
-    """The rows with these ids, in no particular order; unknown ids are left out."""
+async def rows_by_ids(
+    db: Database, entity: Entity[Row], ids: Sequence[str], scope: Scope
+) -> list[Row]:
+    """The rows with these ids, in no particular order; unknown ids, and rows outside the
+    scope, are left out."""
     unique = list(dict.fromkeys(ids))
     found: list[Row] = []
     async with db.read() as conn:
         for start in range(0, len(unique), IDS_PER_STATEMENT):
             chunk = unique[start : start + IDS_PER_STATEMENT]
-            statement = select(entity.table).where(entity.table.c.id.in_(chunk))
-            found += await entity.fetch(conn, statement)
+            conditions = entity.conditions(entity.with_ids(chunk, scope))
+            found += await entity.fetch(conn, select(entity.table).where(*conditions))
     return found
 
 
@@ -161,42 +173,48 @@ async def list_job_rows(
 
 async def find_one(db: Database, entity: Entity[Row], spec: FilterSpec) -> Row | None:
     """The first row matching the filter spec (an id lookup goes through the spec too, so
-    whatever narrows a list narrows it alike)."""
+    whatever narrows a list, the caller's scope included, narrows it alike)."""
     async with db.read() as conn:
         found = await paging.offset_page(conn, entity, spec, (), OffsetRequest(1, 0))
     return found[0] if found else None
 
 
-async def get_job(db: Database, job_id: str) -> models.Job | None:
-    return await find_one(db, JOBS, JobFilterSpec(ids=(job_id,)))
+async def get_job(db: Database, job_id: str, scope: Scope) -> models.Job | None:
+    """The job, or None when there is none with this id within the scope."""
+    return await find_one(db, JOBS, JobFilterSpec(ids=(job_id,), scope=scope))
 
 
-async def get_batch(db: Database, batch_id: str) -> models.Batch | None:
-    return await find_one(db, BATCHES, BatchFilterSpec(ids=(batch_id,)))
+async def get_batch(db: Database, batch_id: str, scope: Scope) -> models.Batch | None:
+    """The batch, or None when there is none with this id within the scope."""
+    return await find_one(db, BATCHES, BatchFilterSpec(ids=(batch_id,), scope=scope))
 
 
-async def jobs_by_ids(db: Database, ids: Sequence[str]) -> list[models.Job]:
-    return await rows_by_ids(db, JOBS, ids)
+async def jobs_by_ids(db: Database, ids: Sequence[str], scope: Scope) -> list[models.Job]:
+    return await rows_by_ids(db, JOBS, ids, scope)
 
 
-async def batches_by_ids(db: Database, ids: Sequence[str]) -> list[models.Batch]:
-    return await rows_by_ids(db, BATCHES, ids)
+async def batches_by_ids(db: Database, ids: Sequence[str], scope: Scope) -> list[models.Batch]:
+    return await rows_by_ids(db, BATCHES, ids, scope)
 
 
-async def projects_by_ids(db: Database, ids: Sequence[str]) -> list[models.Project]:
-    return await rows_by_ids(db, PROJECTS, ids)
+async def projects_by_ids(db: Database, ids: Sequence[str], scope: Scope) -> list[models.Project]:
+    return await rows_by_ids(db, PROJECTS, ids, scope)
 
 
-async def job_counts_by_status(db: Database, batch_ids: Sequence[str]) -> dict[str, dict[str, int]]:
-    """For each batch, how many of its jobs are in each status (statuses with none left out)."""
+async def job_counts_by_status(
+    db: Database, batch_ids: Sequence[str], scope: Scope
+) -> dict[str, dict[str, int]]:
+    """For each batch, how many of its jobs within the scope are in each status (statuses
+    with none left out)."""
     job = models.job_table.c
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     unique = list(dict.fromkeys(batch_ids))
+    visible = JOBS.conditions(JobFilterSpec(scope=scope))
     async with db.read() as conn:
         for start in range(0, len(unique), IDS_PER_STATEMENT):
             statement = (
                 select(job.batch_id, job.status, func.count())
-                .where(job.batch_id.in_(unique[start : start + IDS_PER_STATEMENT]))
+                .where(job.batch_id.in_(unique[start : start + IDS_PER_STATEMENT]), *visible)
                 .group_by(job.batch_id, job.status)
             )
             for batch_id, status, total in (await conn.execute(statement)).all():
@@ -204,15 +222,14 @@ async def job_counts_by_status(db: Database, batch_ids: Sequence[str]) -> dict[s
     return {batch_id: counts.get(batch_id, {}) for batch_id in batch_ids}
 
 
-async def job_results(db: Database, job_ids: Sequence[str]) -> dict[str, Any]:
-    """The stored result payload of each of these jobs that has one."""
-    table = models.job_result_table.c
+async def job_results(db: Database, job_ids: Sequence[str], scope: Scope) -> dict[str, Any]:
+    """The stored result payload of each of these jobs that has one, within the scope."""
     unique = list(dict.fromkeys(job_ids))
     found: dict[str, Any] = {}
     async with db.read() as conn:
         for start in range(0, len(unique), IDS_PER_STATEMENT):
             chunk = unique[start : start + IDS_PER_STATEMENT]
-            statement = select(table.job_id, table.result).where(table.job_id.in_(chunk))
+            statement = selects.results_statement(chunk, scope)
             found.update((job_id, result) for job_id, result in await conn.execute(statement))
     return found
 
@@ -226,6 +243,7 @@ async def job_has_result(db: Database, job_id: str) -> bool:
 
 
 async def job_result(db: Database, job_id: str) -> tuple[bool, Any]:
-    """(True, payload) when the job has a stored result, else (False, None)."""
-    found = await job_results(db, [job_id])
+    """(True, payload) when the job has a stored result, else (False, None). By id alone:
+    the result store's read, after the caller's right to the job was checked."""
+    found = await job_results(db, [job_id], Scope.everything())
     return (job_id in found, found.get(job_id))

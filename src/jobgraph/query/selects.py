@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Select, false, func, literal, select, true, union_all
+from sqlalchemy import Column, ColumnElement, Select, false, func, literal, select, true, union_all
 from sqlalchemy.sql.base import ReadOnlyColumnCollection
 from sqlalchemy.sql.expression import Executable
 
@@ -20,7 +20,8 @@ from jobgraph.db import models
 from jobgraph.query import shapes
 from jobgraph.query.order import Ordering
 from jobgraph.query.paging import MAX_LIMIT, Entity, ordered, window_statement
-from jobgraph.query.spec import FilterSpec, Listing, OffsetRequest
+from jobgraph.query.spec import FilterSpec, JobFilterSpec, Listing, OffsetRequest, Scope
+from jobgraph.query.where import job_condition
 
 MEMBER = "_member"
 
@@ -206,13 +207,18 @@ def counts_by_parent(
     return _read("counts", (entity.table.name, parent), (spec, tuple(parent_ids)), build)
 
 
-def rows_by_ids(entity: Entity[Any], ids: Sequence[str], columns: tuple[str, ...]) -> Read:
-    """The rows with these ids (unknown ids left out), of `columns`."""
+def rows_by_ids(
+    entity: Entity[Any], ids: Sequence[str], columns: tuple[str, ...], scope: Scope
+) -> Read:
+    """The rows with these ids (unknown ids and rows outside the scope left out), of
+    `columns`."""
 
-    def build(template: Any, _dialect: str) -> Select[Any]:
-        return select(*_columns(entity, columns)).where(entity.table.c.id.in_(template))
+    def build(variable: Any, _dialect: str) -> Select[Any]:
+        template, within = variable
+        conditions = entity.conditions(entity.with_ids(template, within))
+        return select(*_columns(entity, columns)).where(*conditions)
 
-    return _read("ids", (entity.table.name, columns), tuple(ids), build)
+    return _read("ids", (entity.table.name, columns), (tuple(ids), scope), build)
 
 
 def boundary(
@@ -233,28 +239,44 @@ def boundary(
     return _read("boundary", (entity.table.name, ordering.signature, previous), (spec, key), build)
 
 
-def job_status_counts(batch_ids: Sequence[str]) -> Read:
-    """(batch id, status, count) for each status that the batches' jobs are in."""
+def _visible_jobs(scope: Scope) -> list[ColumnElement[bool]]:
+    """Jobs within the scope (no condition for an administrator's)."""
+    return [] if scope.project_ids is None else [job_condition(JobFilterSpec(scope=scope))]
+
+
+def job_status_counts(batch_ids: Sequence[str], scope: Scope) -> Read:
+    """(batch id, status, count) for each status that the batches' jobs within the scope
+    are in."""
     job = models.job_table.c
 
-    def build(template: Any, _dialect: str) -> Select[Any]:
+    def build(variable: Any, _dialect: str) -> Select[Any]:
+        template, within = variable
         return (
             select(job.batch_id, job.status, func.count())
-            .where(job.batch_id.in_(template) if template else false())
+            .where(job.batch_id.in_(template) if template else false(), *_visible_jobs(within))
             .group_by(job.batch_id, job.status)
         )
 
-    return _read("status_counts", None, tuple(batch_ids), build)
+    return _read("status_counts", None, (tuple(batch_ids), scope), build)
 
 
-def job_results(job_ids: Sequence[str]) -> Read:
-    """(job id, result) for each of these jobs that has a stored result."""
-    table = models.job_result_table.c
+def results_statement(job_ids: Any, scope: Scope) -> Select[Any]:
+    """(job id, result) of these jobs that have a stored result, within the scope."""
+    table = models.job_result_table
+    visible = _visible_jobs(scope)
+    statement = select(table.c.job_id, table.c.result)
+    if visible:
+        statement = statement.join(models.job_table, models.job_table.c.id == table.c.job_id)
+    return statement.where(table.c.job_id.in_(job_ids), *visible)
 
-    def build(template: Any, _dialect: str) -> Select[Any]:
-        return select(table.job_id, table.result).where(table.job_id.in_(template))
 
-    return _read("results", None, tuple(job_ids), build)
+def job_results(job_ids: Sequence[str], scope: Scope) -> Read:
+    """(job id, result) for each of these jobs within the scope that has a stored result."""
+
+    def build(variable: Any, _dialect: str) -> Select[Any]:
+        return results_statement(*variable)
+
+    return _read("results", None, (tuple(job_ids), scope), build)
 
 
 @dataclass(frozen=True)
@@ -270,7 +292,8 @@ class Window:
 class Joined:
     """Rows read with each row of a parent read, in the same statement (a LATERAL join).
 
-    Without a window: the one row whose id is the parent's `link` column (a to-one relation).
+    Without a window: the one row whose id is the parent's `link` column (a to-one relation),
+    if `spec` (which carries the caller's scope) keeps it.
     With one: the window of rows whose `link` column is the parent's id (a nested list).
     Rows carry the parent's columns, then each joined read's `columns`, depth first; a
     parent without a joined row has NULLs there.
@@ -279,6 +302,7 @@ class Joined:
     entity: Entity[Any]
     columns: tuple[str, ...]
     link: str
+    spec: FilterSpec | None = None
     window: Window | None = None
     children: tuple[Joined, ...] = ()
 
@@ -310,7 +334,8 @@ def joined(base: Read, children: Sequence[Joined]) -> Read:
                 table = item.entity.table
                 statement: Any
                 if item.window is None:
-                    statement = select(*columns).where(table.c.id == above[item.link])
+                    kept = item.entity.conditions(own)
+                    statement = select(*columns).where(table.c.id == above[item.link], *kept)
                 else:
                     spec, (after, before) = own
                     window = item.window
@@ -355,7 +380,7 @@ def joined(base: Read, children: Sequence[Joined]) -> Read:
 
 
 def _joined_values(item: Joined) -> Any:
-    return None if item.window is None else (item.window.listing.spec, item.window.keys)
+    return item.spec if item.window is None else (item.window.listing.spec, item.window.keys)
 
 
 def _window_order(ordering: Ordering, listing: Listing) -> Order:

@@ -1,5 +1,6 @@
-"""Plain, frozen descriptions of a request: what to filter, how to order, which page; and the
-one place input values are checked and normalised, for REST and GraphQL alike."""
+"""Plain, frozen descriptions of a request: what to filter, how to order, which page, and the
+caller's scope; and the one place input values are checked and normalised, for REST and
+GraphQL alike."""
 
 from __future__ import annotations
 
@@ -200,6 +201,37 @@ def _successor(prefix: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """The projects a caller may read: `project_ids`, or every project when it is None.
+
+    Every read carries one (query/paging.py refuses a filter without it): rows outside it
+    are absent, and counts count only rows within it.
+    """
+
+    project_ids: tuple[str, ...] | None
+
+    @classmethod
+    def everything(cls) -> Scope:
+        """An administrator's scope (and every read's when authentication is off)."""
+        return cls(None)
+
+    @classmethod
+    def projects(cls, project_ids: Iterable[str]) -> Scope:
+        """Only these projects. The ids are sorted and padded to a power of two (repeating
+        the last), so callers with similar numbers of projects share compiled statements."""
+        found = sorted(set(project_ids))
+        if not found:
+            return cls(())
+        size = 1
+        while size < len(found):
+            size *= 2
+        return cls(tuple(found + found[-1:] * (size - len(found))))
+
+    def allows(self, project_id: str) -> bool:
+        return self.project_ids is None or project_id in self.project_ids
+
+
+@dataclass(frozen=True)
 class JobFilterSpec:
     """Which jobs to keep. None means "no condition"; an empty tuple matches nothing.
 
@@ -230,6 +262,7 @@ class JobFilterSpec:
     end_timestamp: TimeRange | None = None
     runs: IntRange | None = None
     progress: IntRange | None = None
+    scope: Scope | None = None  # the caller's; set by the adapter, never from input
     all_of: tuple[JobFilterSpec, ...] = ()
     any_of: tuple[JobFilterSpec, ...] | None = None
     none_of: JobFilterSpec | None = None
@@ -241,8 +274,8 @@ class JobFilterSpec:
         project_ids: tuple[str, ...] | None = None,
     ) -> JobFilterSpec:
         """This filter, and also within the given batches or projects."""
-        scope = JobFilterSpec(batch_ids=batch_ids, project_ids=project_ids)
-        return replace(self, all_of=(*self.all_of, scope))
+        within = JobFilterSpec(batch_ids=batch_ids, project_ids=project_ids)
+        return replace(self, all_of=(*self.all_of, within))
 
 
 @dataclass(frozen=True)
@@ -271,6 +304,7 @@ class BatchFilterSpec:
     updated_at: TimeRange | None = None
     start_datetime: TimeRange | None = None
     end_datetime: TimeRange | None = None
+    scope: Scope | None = None
     all_of: tuple[BatchFilterSpec, ...] = ()
     any_of: tuple[BatchFilterSpec, ...] | None = None
     none_of: BatchFilterSpec | None = None
@@ -289,12 +323,19 @@ class ProjectFilterSpec:
     name_prefix: Prefix | None = None
     statuses: tuple[str, ...] | None = None
     created_at: TimeRange | None = None
+    scope: Scope | None = None
     all_of: tuple[ProjectFilterSpec, ...] = ()
     any_of: tuple[ProjectFilterSpec, ...] | None = None
     none_of: ProjectFilterSpec | None = None
 
 
 FilterSpec = JobFilterSpec | BatchFilterSpec | ProjectFilterSpec
+Filter = TypeVar("Filter", JobFilterSpec, BatchFilterSpec, ProjectFilterSpec)
+
+
+def scoped(spec: Filter, scope: Scope) -> Filter:
+    """The filter, read within the caller's scope: how every adapter passes the caller on."""
+    return replace(spec, scope=scope)
 
 
 @dataclass(frozen=True)
@@ -361,3 +402,8 @@ class Listing:
     spec: FilterSpec
     order: tuple[OrderTerm, ...] = field(default=())
     window: PageRequest = field(default_factory=PageRequest)
+
+    def scoped(self, scope: Scope) -> Listing:
+        """The same listing, read within the caller's scope."""
+        spec: FilterSpec = replace(self.spec, scope=scope)
+        return Listing(spec, self.order, self.window)

@@ -23,7 +23,14 @@ from sqlalchemy.sql.elements import ColumnElement as Column
 
 from jobgraph.db import models
 from jobgraph.db.types import has_errors, json_array_contains, likely_half
-from jobgraph.query.spec import BatchFilterSpec, JobFilterSpec, Prefix, ProjectFilterSpec, Range
+from jobgraph.query.spec import (
+    BatchFilterSpec,
+    JobFilterSpec,
+    Prefix,
+    ProjectFilterSpec,
+    Range,
+    Scope,
+)
 
 Spec = TypeVar("Spec", JobFilterSpec, BatchFilterSpec, ProjectFilterSpec)
 
@@ -95,6 +102,11 @@ def _created_by(time: str, bound: Any, inclusive: bool) -> ColumnElement[bool]:
     return likely_half(JOB.created_at <= limit)
 
 
+def _visible(column: Column[str], scope: Scope | None) -> list[ColumnElement[bool]]:
+    """Rows of the scope's projects only (no condition for an administrator's scope)."""
+    return [] if scope is None else _one_of(column, scope.project_ids)
+
+
 def _starts_with(column: Column[str], prefix: Prefix | None) -> list[ColumnElement[bool]]:
     """Code-point prefix match written as a range, so both databases use the index."""
     if prefix is None:
@@ -135,6 +147,7 @@ def job_condition(spec: JobFilterSpec) -> ColumnElement[bool]:
         *_within(JOB.updated_at, spec.updated_at),
         *_within(JOB.start_timestamp, spec.start_timestamp),
         *_within(JOB.end_timestamp, spec.end_timestamp),
+        *_visible(JOB.project_id, spec.scope),
     ]
     if spec.min_runs is not None:
         parts.append(likely_half(JOB.runs >= spec.min_runs))  # inclusive, as in REST
@@ -169,6 +182,7 @@ def batch_condition(spec: BatchFilterSpec) -> ColumnElement[bool]:
         *_within(BATCH.updated_at, spec.updated_at),
         *_within(BATCH.start_datetime, spec.start_datetime),
         *_within(BATCH.end_datetime, spec.end_datetime),
+        *_visible(BATCH.project_id, spec.scope),
     ]
     if spec.open is not None:
         parts.append(BATCH.open == spec.open)
@@ -191,6 +205,7 @@ def project_condition(spec: ProjectFilterSpec) -> ColumnElement[bool]:
         *_starts_with(PROJECT.name, spec.name_prefix),
         *_one_of(PROJECT.project_status, spec.statuses),
         *_within(PROJECT.created_at, spec.created_at),
+        *_visible(PROJECT.id, spec.scope),
     ]
     if spec.name is not None:
         parts.append(PROJECT.name == spec.name)

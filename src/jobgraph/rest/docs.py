@@ -10,6 +10,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from jobgraph.assets import FAVICON_PATH, AssetFiles
+from jobgraph.pages import html_page
 
 DOCS_PATH = "/docs"
 REDOC_PATH = "/redoc"
@@ -33,23 +34,31 @@ def install_docs(app: FastAPI) -> None:
 
     @app.get(DOCS_PATH, include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=openapi_url,
-            title=f"{title} - Swagger UI",
-            swagger_js_url=f"{STATIC_PATH}/{SWAGGER_UI_JS}",
-            swagger_css_url=f"{STATIC_PATH}/{SWAGGER_UI_CSS}",
-            swagger_favicon_url=FAVICON_PATH,
-            oauth2_redirect_url=None,
-            # Off: by default Swagger UI sends the document to an online validator.
-            swagger_ui_parameters={"validatorUrl": None},
+        return _secured(
+            get_swagger_ui_html(
+                openapi_url=openapi_url,
+                title=f"{title} - Swagger UI",
+                swagger_js_url=f"{STATIC_PATH}/{SWAGGER_UI_JS}",
+                swagger_css_url=f"{STATIC_PATH}/{SWAGGER_UI_CSS}",
+                swagger_favicon_url=FAVICON_PATH,
+                oauth2_redirect_url=None,
+                # Off: by default Swagger UI sends the document to an online validator.
+                swagger_ui_parameters={"validatorUrl": None},
+            )
         )
 
     @app.get(REDOC_PATH, include_in_schema=False)
     async def redoc() -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url=openapi_url,
-            title=f"{title} - ReDoc",
-            redoc_js_url=f"{STATIC_PATH}/{REDOC_JS}",
-            redoc_favicon_url=FAVICON_PATH,
-            with_google_fonts=False,
+        return _secured(
+            get_redoc_html(
+                openapi_url=openapi_url,
+                title=f"{title} - ReDoc",
+                redoc_js_url=f"{STATIC_PATH}/{REDOC_JS}",
+                redoc_favicon_url=FAVICON_PATH,
+                with_google_fonts=False,
+            )
         )
+
+
+def _secured(response: HTMLResponse) -> HTMLResponse:
+    return html_page(bytes(response.body).decode())

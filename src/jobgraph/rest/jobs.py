@@ -7,9 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
+from jobgraph.auth.authenticate import Authenticator
 from jobgraph.query import reads
+from jobgraph.query.spec import scoped
+from jobgraph.rest.auth import Caller
 from jobgraph.rest.jsend import PageOf, Pagination, RestError, Success, fail_responses, success
-from jobgraph.rest.links import ResultLinks
+from jobgraph.rest.links import LinkRejectedError, ResultLinks, allowed_base_url
 from jobgraph.rest.params import openapi_parameters, parse_job_query, read_job_id
 from jobgraph.rest.routing import RestRoute, database, reader
 from jobgraph.rest.serialize import (
@@ -41,15 +44,12 @@ def jobs_router(settings: Settings) -> APIRouter:
         settings.results_secret.get_secret_value().encode(), settings.results_link_ttl_seconds
     )
 
-    def base_url(request: Request) -> str:
-        return settings.public_url or str(request.base_url)
-
     @router.get(
         "/api/v2/jobs",
         summary="List jobs: filter, sort, paginate",
         description="The Pasqal Cloud job list. Every filter narrows the result (AND); a "
         "repeatable filter keeps jobs matching any of its values. Unknown parameters are "
-        "ignored; an Authorization header is accepted and ignored. The Content-Range header "
+        "ignored. Only jobs of the token's projects are listed. The Content-Range header "
         "repeats the pagination object as `start-end/total`.",
         response_model=PageOf[list[JobObject]],
         responses={
@@ -61,16 +61,15 @@ def jobs_router(settings: Settings) -> APIRouter:
                     }
                 }
             },
-            **fail_responses(422, 503),
+            **fail_responses(401, 422, 503),
         },
         openapi_extra={"parameters": openapi_parameters()},
     )
-    async def list_jobs(request: Request) -> JSONResponse:
+    async def list_jobs(request: Request, caller: Caller) -> JSONResponse:
         query = parse_job_query(request.query_params.multi_items())
         read = reader(request)
-        rows, total = await reads.list_job_rows(
-            read, query.spec, query.order, query.window, JOB_FIELDS
-        )
+        spec = scoped(query.spec, caller.scope)
+        rows, total = await reads.list_job_rows(read, spec, query.order, query.window, JOB_FIELDS)
         start = query.window.offset
         pagination = Pagination(total=total, start=start, end=start + len(rows))
         return success(job_rows(rows, read.dialect), pagination=pagination)
@@ -79,11 +78,11 @@ def jobs_router(settings: Settings) -> APIRouter:
         "/api/v2/jobs/{id}",
         summary="Get one job",
         response_model=Success[JobObject],
-        responses=fail_responses(404, 422, 503),
+        responses=fail_responses(401, 404, 422, 503),
     )
-    async def get_job(request: Request, id: JobId) -> JSONResponse:
+    async def get_job(request: Request, id: JobId, caller: Caller) -> JSONResponse:
         job_id = read_job_id(id)
-        job = await reads.get_job(database(request), job_id)
+        job = await reads.get_job(database(request), job_id, caller.scope)
         if job is None:
             raise _no_job(job_id)
         # The SDK's Job.sequence reads `sequence` from this answer; jobgraph stores none.
@@ -94,11 +93,11 @@ def jobs_router(settings: Settings) -> APIRouter:
         summary="Get a job's status",
         description="What the SDK's get_job_status and get_job(wait=True) poll.",
         response_model=Success[JobStatusObject],
-        responses=fail_responses(404, 422),
+        responses=fail_responses(401, 404, 422, 503),
     )
-    async def get_job_status(request: Request, id: JobId) -> JSONResponse:
+    async def get_job_status(request: Request, id: JobId, caller: Caller) -> JSONResponse:
         job_id = read_job_id(id)
-        job = await reads.get_job(database(request), job_id)
+        job = await reads.get_job(database(request), job_id, caller.scope)
         if job is None:
             raise _no_job(job_id)
         return success({"id": job.id, "status": job.status})
@@ -107,19 +106,25 @@ def jobs_router(settings: Settings) -> APIRouter:
         "/api/v1/jobs/{id}/results_link",
         summary="Get a pre-signed link to a job's result",
         description="`results_link` is null when the job has no result. The link needs no "
-        f"credentials and expires after {settings.results_link_ttl_seconds} seconds.",
+        f"credentials, expires after {settings.results_link_ttl_seconds} seconds (or with "
+        "the token, if sooner), and stops working when the token is revoked.",
         response_model=Success[dict[str, str | None]],
-        responses=fail_responses(404, 422, 503),
+        responses=fail_responses(401, 404, 422, 503),
     )
     async def get_results_link(
-        request: Request, id: JobId, store: Annotated[ResultStore, Depends(result_store)]
+        request: Request,
+        id: JobId,
+        caller: Caller,
+        store: Annotated[ResultStore, Depends(result_store)],
     ) -> JSONResponse:
         job_id = read_job_id(id)
-        found = await store.exists(job_id)
-        if not found and await reads.get_job(database(request), job_id) is None:
+        if await reads.get_job(database(request), job_id, caller.scope) is None:
             raise _no_job(job_id)
-        link = links.url(base_url(request), job_id) if found else None
-        return success({"results_link": link})
+        if not await store.exists(job_id):
+            return success({"results_link": None})
+        until = None if caller.expires_at is None else caller.expires_at.timestamp()
+        base = allowed_base_url(request, settings)
+        return success({"results_link": links.url(base, job_id, caller.reference, until=until)})
 
     @router.get(
         "/api/v1/jobs/{id}/results",
@@ -130,12 +135,23 @@ def jobs_router(settings: Settings) -> APIRouter:
         responses=fail_responses(403, 404, 422, 503),
     )
     async def download_results(
+        request: Request,
         id: Annotated[str, Path(description="The job id the link was signed for.")],
         store: Annotated[ResultStore, Depends(result_store)],
         expires: Annotated[str | None, Query(description="Unix time the link expires at.")] = None,
+        principal: Annotated[
+            str | None, Query(description="Whom the link was made for (a token id).")
+        ] = None,
         signature: Annotated[str | None, Query(description="HMAC-SHA256, hex.")] = None,
     ) -> JSONResponse:
-        links.check(id, expires, signature)
+        links.check(id, expires, principal, signature)
+        authenticator: Authenticator = request.app.state.authenticator
+        assert principal is not None  # check() refused a link without one
+        now = await authenticator.by_reference(principal)
+        if now is None:
+            raise LinkRejectedError("the token it was made for was revoked or has expired")
+        if await reads.get_job(database(request), id, now.scope) is None:
+            raise _no_job(id)
         found, payload = await store.get(id)
         if not found:
             raise RestError(404, f"Job {id} has no result.", {"id": "no result for this job"})

@@ -15,11 +15,18 @@ Data = TypeVar("Data")
 class RestError(Exception):
     """A REST request answered with a JSend "fail" (4xx) or "error" (5xx) envelope."""
 
-    def __init__(self, code: int, message: str, data: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        data: dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.data = data or {}
+        self.headers = dict(headers or {})
 
 
 class Pagination(BaseModel):
@@ -87,7 +94,7 @@ def failure(error: RestError) -> JSONResponse:
     """The error as a JSend envelope: "fail" for 4xx, "error" for 5xx."""
     status = "fail" if error.code < 500 else "error"
     body = {"status": status, "message": error.message, "code": error.code, "data": error.data}
-    return JSONResponse(body, status_code=error.code)
+    return JSONResponse(body, status_code=error.code, headers=error.headers)
 
 
 def content_range(pagination: Pagination) -> str:
@@ -99,7 +106,8 @@ def fail_responses(*codes: int, missing: str = "job") -> dict[int | str, dict[st
     """OpenAPI entries documenting the envelope of these status codes: fail for a 4xx,
     error for a 5xx; a 404 says no `missing` (a job, a batch) has the id."""
     described = {
-        403: "The results link was tampered with or has expired.",
+        401: "No valid API token: `WWW-Authenticate: Bearer` says what to send.",
+        403: "The results link was tampered with, has expired, or its token was revoked.",
         404: f"No {missing} with this id.",
         422: "Invalid parameters; `data` names each one and its problem.",
         503: "The database did not answer; try again (a JSend error envelope).",

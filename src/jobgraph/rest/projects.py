@@ -8,7 +8,8 @@ from fastapi.responses import JSONResponse
 
 from jobgraph.domain import OrderDirection
 from jobgraph.query import reads
-from jobgraph.query.spec import OrderTerm
+from jobgraph.query.spec import OrderTerm, scoped
+from jobgraph.rest.auth import Caller
 from jobgraph.rest.batch_params import PROJECT_PARAMETERS, parse_project_query
 from jobgraph.rest.jsend import Success, fail_responses, success
 from jobgraph.rest.params import openapi_parameters
@@ -25,15 +26,15 @@ def projects_router() -> APIRouter:
     @router.get(
         "/api/v1/projects",
         summary="List projects",
-        description="Every project, by name, or those in the given statuses "
+        description="The token's projects, by name, or those in the given statuses "
         "(`project_status=ACTIVE` as the SDK sends it). Not paginated: the whole list "
         "comes in `data`, as from the account API.",
         response_model=Success[list[ProjectObject]],
-        responses=fail_responses(422),
+        responses=fail_responses(401, 422, 503),
         openapi_extra={"parameters": openapi_parameters(PROJECT_PARAMETERS)},
     )
-    async def list_projects(request: Request) -> JSONResponse:
-        spec = parse_project_query(request.query_params.multi_items())
+    async def list_projects(request: Request, caller: Caller) -> JSONResponse:
+        spec = scoped(parse_project_query(request.query_params.multi_items()), caller.scope)
         projects = await reads.list_all(database(request), reads.PROJECTS, spec, BY_NAME)
         return success([project_object(project) for project in projects])
 

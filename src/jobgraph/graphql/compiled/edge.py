@@ -8,6 +8,8 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from jobgraph.auth.authenticate import authenticate_request
+from jobgraph.auth.principal import AuthenticationError
 from jobgraph.graphql import http
 from jobgraph.graphql.compiled.service import CompiledGraphQL
 
@@ -31,7 +33,12 @@ class CompiledGraphQLEdge:
         service: CompiledGraphQL | None = getattr(scope["app"].state, "compiled_graphql", None)
         request = _request(body) if service is not None and not more else None
         if service is not None and request is not None:
-            answer = await service.answer(*request)
+            try:
+                principal = await authenticate_request(scope)
+            except AuthenticationError:
+                pass  # the reference path answers the 401, from the outcome kept in the scope
+            else:
+                answer = await service.answer(*request, principal.scope)
         if answer is None:
             await self.app(scope, _replay(body, more, receive), send)
             return

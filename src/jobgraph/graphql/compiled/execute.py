@@ -8,6 +8,7 @@ raises FallbackError, and the reference executor answers it in full.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -37,7 +38,7 @@ from jobgraph.graphql.compiled.values import FallbackError
 from jobgraph.query import paging, selects
 from jobgraph.query.order import Ordering
 from jobgraph.query.paging import Entity, Page
-from jobgraph.query.spec import InvalidQueryError, Listing, lookup_id
+from jobgraph.query.spec import InvalidQueryError, Listing, Scope, lookup_id
 
 IDS_PER_READ = 512  # a power of two: lists are padded to one, so few shapes are compiled
 PARENTS_PER_READ = 256
@@ -50,11 +51,13 @@ Row = RawRow
 
 @dataclass
 class Run:
-    """One request: where to read, and how to turn a field's arguments into Python values."""
+    """One request: where to read, how to turn a field's arguments into Python values (a
+    list's listing within the caller's scope), and that scope, for reads by id."""
 
     reader: RawReader
     arguments: Callable[[GraphQLField, FieldNode], dict[str, Any]]
     listing: Callable[[Connection], Listing]
+    scope: Scope
     # Rows that a joined read brought for a plan's later reads, by id() of the ObjectPlan
     # (a to-one's target: key -> row or None) or of the Connection (parent id -> rows by id).
     known: dict[int, dict[Any, Any]] = field(default_factory=dict)
@@ -110,7 +113,7 @@ async def _by_ids(plan: ObjectPlan, ids: Sequence[str], run: Run) -> dict[str, d
         reads = [
             _joined(
                 run,
-                selects.rows_by_ids(plan.entity, _padded(chunk, chunk[0]), plan.columns),
+                selects.rows_by_ids(plan.entity, _padded(chunk, chunk[0]), plan.columns, run.scope),
                 plan,
                 _Base(len(plan.columns), 0, len(chunk)),
             )
@@ -167,7 +170,8 @@ async def _batched(
     assert isinstance(part, Result)
     results: dict[str, Any] = {}
     for chunk in _chunks(list(dict.fromkeys(ids)), IDS_PER_READ):
-        for job_id, payload in await run.fetch(selects.job_results(_padded(chunk, chunk[0]))):
+        read = selects.job_results(_padded(chunk, chunk[0]), run.scope)
+        for job_id, payload in await run.fetch(read):
             results[job_id] = values.result_json(payload)
     return [results.get(job_id) for job_id in ids]
 
@@ -175,7 +179,7 @@ async def _batched(
 async def _read_status_counts(batch_ids: list[str], run: Run) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for chunk in _chunks(list(dict.fromkeys(batch_ids)), IDS_PER_READ):
-        read = selects.job_status_counts(_padded(chunk, chunk[0]))
+        read = selects.job_status_counts(_padded(chunk, chunk[0]), run.scope)
         for batch_id, status, total in await run.fetch(read):
             counts[batch_id][status] = int(total)
     return counts
@@ -495,8 +499,9 @@ def _folds(
         if isinstance(part, ToOne):
             target = part.target
             inner = _folds(target, _positions(target.columns), 0, run, 0)
+            kept = dataclasses.replace(target.entity.blank, scope=run.scope)
             joined = selects.Joined(
-                target.entity, target.columns, part.foreign_key, None, _joins(inner)
+                target.entity, target.columns, part.foreign_key, kept, children=_joins(inner)
             )
             found.append(_Fold(joined, target, shift + positions[part.foreign_key], inner))
     for part in plan.fields:
@@ -513,7 +518,9 @@ def _folds(
         columns = _read_columns(part, ordering)
         node = _first_node(part)
         inner = () if node is None else _folds(node, _positions(columns), 0, run, budget // size)
-        joined = selects.Joined(part.entity, columns, part.parent_column, window, _joins(inner))
+        joined = selects.Joined(
+            part.entity, columns, part.parent_column, window=window, children=_joins(inner)
+        )
         found.append(_Fold(joined, part, 0, inner))
         break  # two lists on one level would multiply each other's rows
     return tuple(found)

@@ -48,6 +48,7 @@ from jobgraph.query.spec import (
     JobFilterSpec,
     Listing,
     ProjectFilterSpec,
+    Scope,
 )
 from jobgraph.settings import Settings
 
@@ -147,9 +148,15 @@ class CompiledGraphQL:
         return _Document(document, operations, fragments, tuple(finder.names))
 
     async def answer(
-        self, query: str, variables: Mapping[str, Any] | None, operation_name: str | None
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None,
+        operation_name: str | None,
+        scope: Scope,
     ) -> dict[str, Any] | None:
-        """The response to a query, or None to let the reference executor answer it."""
+        """The response to a query read within the caller's scope, or None to let the
+        reference executor answer it. What is cached per document and variables never
+        depends on the caller: the scope is applied to each request's reads."""
         document = self._document(query)
         if document is None:
             return None
@@ -169,7 +176,7 @@ class CompiledGraphQL:
         if request is None:
             return None
         try:
-            data = await execute(request.plan, self._run(request))
+            data = await execute(request.plan, self._run(request, scope))
         except FallbackError:
             return None
         except Exception:  # the reference executor answers, logs and masks it as it does
@@ -216,7 +223,7 @@ class CompiledGraphQL:
             document.plans[key] = plan
         return document.plans[key]
 
-    def _run(self, request: _Request) -> Run:
+    def _run(self, request: _Request, scope: Scope) -> Run:
         converter = self._schema.schema_converter
         config = self._schema.config
 
@@ -234,6 +241,6 @@ class CompiledGraphQL:
                 empty = NO_FILTER[connection.entity.table.name]
                 found = to_listing(empty, **arguments(connection.definition, connection.node))
                 request.arguments[id(connection.node)] = found
-            return found
+            return found.scoped(scope)
 
-        return Run(self.reader, arguments, listing)
+        return Run(self.reader, arguments, listing, scope)
