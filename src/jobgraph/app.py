@@ -12,10 +12,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jobgraph import __version__
 from jobgraph.assets import FAVICON_PATH, favicon
+from jobgraph.body import BodyLimit, too_large_message
 from jobgraph.db.engine import Database, make_database, make_engine
 from jobgraph.db.raw import make_reader
 from jobgraph.graphql.compiled.edge import CompiledGraphQLEdge
@@ -23,7 +24,7 @@ from jobgraph.graphql.compiled.service import CompiledGraphQL
 from jobgraph.graphql.router import GRAPHQL_PATH, install_graphql, route_error
 from jobgraph.rest import install_rest
 from jobgraph.rest.docs import install_docs
-from jobgraph.rest.jsend import route_failure
+from jobgraph.rest.jsend import RestError, failure, route_failure
 from jobgraph.settings import Settings, load_settings
 
 
@@ -32,7 +33,7 @@ class JobgraphApp(FastAPI):
     browser (no Origin header, so no CORS to answer) meets the compiled path before the
     middleware stack. Everything else, and whatever that path hands on, takes the full stack."""
 
-    edge: CompiledGraphQLEdge | None = None
+    edge: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.edge is not None and scope["type"] == "http" and not _has_origin(scope):
@@ -57,6 +58,15 @@ async def answer_http_error(request: Request, error: Exception) -> Response:
     if path.rstrip("/") == GRAPHQL_PATH:
         return route_error(method, error.status_code, headers, request.headers.get("accept"))
     return route_failure(method, path, error.status_code, str(error.detail), headers)
+
+
+def refuse_body(scope: Scope, limit: int) -> Response:
+    """The 413 for a body over the limit: a GraphQL response on /graphql, JSend elsewhere."""
+    request = Request(scope)
+    method, path, message = request.method, request.url.path, too_large_message(limit)
+    if path.rstrip("/") == GRAPHQL_PATH:
+        return route_error(method, 413, accept=request.headers.get("accept"), detail=message)
+    return failure(RestError(413, message, {"body": f"at most {limit} bytes"}))
 
 
 def _allowed_methods(request: Request) -> str:
@@ -118,7 +128,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     schema = install_graphql(app, settings)
     app.add_middleware(CompiledGraphQLEdge, path=GRAPHQL_PATH)
-    app.edge = CompiledGraphQLEdge(super(JobgraphApp, app).__call__, GRAPHQL_PATH)
+    # Inside CORS (a browser can read the 413), and in front of the shortcut past it.
+    limit = settings.max_body_bytes
+    app.add_middleware(BodyLimit, max_bytes=limit, refuse=refuse_body)
+    edge = CompiledGraphQLEdge(super(JobgraphApp, app).__call__, GRAPHQL_PATH)
+    app.edge = BodyLimit(edge, limit, refuse_body)
     install_rest(app, settings)
     install_docs(app)
     if settings.cors_origins:

@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     document_cache_size: int = Field(
         default=512, ge=1, description="GraphQL documents kept parsed, validated and planned."
     )
+    max_body_bytes: int = Field(
+        default=1 << 20,
+        ge=1024,
+        description="Largest request body accepted; a larger one gets a 413 before it is parsed.",
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -136,11 +136,18 @@ async def refuse_websocket(websocket: WebSocket) -> None:
 
 
 def route_error(
-    method: str, status: int, headers: Mapping[str, str] | None = None, accept: str | None = None
+    method: str,
+    status: int,
+    headers: Mapping[str, str] | None = None,
+    accept: str | None = None,
+    detail: str | None = None,
 ) -> Response:
     """A GraphQL response for a request to /graphql that no route takes (a method other than
-    GET and POST), its Allow header kept, in the media type Accept asks for."""
-    if status == 405:
+    GET and POST) or that is refused before any route (`detail` says why), its Allow header
+    kept, in the media type Accept asks for."""
+    if detail is not None:
+        message = detail
+    elif status == 405:
         message = f"{method} is not allowed on {GRAPHQL_PATH}: use POST, or GET for queries."
     else:
         message = f"{method} {GRAPHQL_PATH} failed with HTTP status {status}."
