@@ -71,8 +71,9 @@ def test_cli_refuses_an_unmigrated_database(sqlite_url: str, tmp_path: Path) -> 
     for command in (["seed"], ["import", str(tmp_path / "x.ndjson")], ["serve"]):
         result = runner.invoke(app, command)
         assert result.exit_code == 1
-        assert result.stderr.startswith("error: the database schema is empty (never migrated)")
-        assert "Run `jobgraph migrate` first." in result.stderr
+        assert result.stderr.startswith("error: the database file ")
+        assert "does not exist. Run `jobgraph migrate` first." in result.stderr
+    assert not (tmp_path / "cli.db").exists()  # only `jobgraph migrate` creates it
 
 
 def test_cli_names_the_setting_when_the_database_is_unreachable(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match
@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from jobgraph import __version__
 from jobgraph.assets import FAVICON_PATH, favicon
 from jobgraph.body import BodyLimit, too_large_message
-from jobgraph.db.engine import Database, make_database, make_engine
+from jobgraph.db.engine import Database, DatabaseNotReadyError, make_database, make_engine
 from jobgraph.db.raw import make_reader
 from jobgraph.graphql.compiled.edge import CompiledGraphQLEdge
 from jobgraph.graphql.compiled.service import CompiledGraphQL
@@ -26,6 +26,8 @@ from jobgraph.rest import install_rest
 from jobgraph.rest.docs import install_docs
 from jobgraph.rest.jsend import RestError, failure, route_failure
 from jobgraph.settings import Settings, load_settings
+
+logger = logging.getLogger(__name__)
 
 
 class JobgraphApp(FastAPI):
@@ -114,16 +116,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_route(FAVICON_PATH, favicon, include_in_schema=False)
 
-    @app.get("/healthz", tags=["health"], summary="Whether the database answers")
+    @app.get(
+        "/healthz", tags=["health"], summary="Whether the database answers, at the right schema"
+    )
     async def healthz(request: Request) -> JSONResponse:
         db: Database = request.app.state.db
         try:
-            await db.ping()
-        except (SQLAlchemyError, OSError) as error:
-            return JSONResponse(
-                {"status": "unavailable", "reason": f"database did not answer: {error}"},
-                status_code=503,
-            )
+            await db.ensure_migrated()
+        except DatabaseNotReadyError as error:
+            logger.error("health check failed: %s", error)  # the details are the operator's
+            return JSONResponse({"status": "unavailable", "reason": error.reason}, status_code=503)
         return JSONResponse({"status": "ok"})
 
     schema = install_graphql(app, settings)
