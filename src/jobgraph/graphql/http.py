@@ -194,7 +194,8 @@ def status_of(body: Mapping[str, Any], media: str) -> int:
     to an application/graphql-response+json one. An outage or a deadline passed is a 503 or a
     504 whatever the media type, data or not, so that proxies and clients retry."""
     for error in body.get("errors") or ():
-        status = STATUS_OF_CODE.get((error.get("extensions") or {}).get("code"))
+        code = (error.get("extensions") or {}).get("code")
+        status = STATUS_OF_CODE.get(code) if isinstance(code, str) else None
         if status is not None:
             return status
     return 200 if "data" in body or media == JSON else 400
