@@ -16,11 +16,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jobgraph import __version__
 from jobgraph.assets import FAVICON_PATH, favicon
-from jobgraph.body import BodyLimit, too_large_message
+from jobgraph.bounds import BodyLimit, Deadline, too_large_message
 from jobgraph.db.engine import Database, DatabaseNotReadyError, make_database, make_engine
 from jobgraph.db.raw import make_reader
 from jobgraph.graphql.compiled.edge import CompiledGraphQLEdge
 from jobgraph.graphql.compiled.service import CompiledGraphQL
+from jobgraph.graphql.errors import ErrorCode
 from jobgraph.graphql.router import GRAPHQL_PATH, install_graphql, route_error
 from jobgraph.rest import install_rest
 from jobgraph.rest.docs import install_docs
@@ -71,6 +72,18 @@ def refuse_body(scope: Scope, limit: int) -> Response:
     return failure(RestError(413, message, {"body": f"at most {limit} bytes"}))
 
 
+def answer_late(scope: Scope, seconds: float) -> Response:
+    """The 504 for a request past its deadline: a GraphQL response with code TIMEOUT on
+    /graphql, a JSend error elsewhere."""
+    request = Request(scope)
+    method, path = request.method, request.url.path
+    message = f"The request took longer than the {seconds:g} s this server allows; ask for less."
+    if path.rstrip("/") == GRAPHQL_PATH:
+        accept = request.headers.get("accept")
+        return route_error(method, 504, accept=accept, detail=message, code=ErrorCode.TIMEOUT)
+    return failure(RestError(504, message))
+
+
 def _allowed_methods(request: Request) -> str:
     """Every method some route takes at this path (asked of the routes themselves, as FastAPI
     nests included routers)."""
@@ -88,8 +101,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = make_database(make_engine(settings.database_url, echo=settings.sql_echo))
-        reader = make_reader(settings.database_url, settings.read_pool_size)
+        timeout = settings.request_timeout_seconds
+        engine = make_engine(
+            settings.database_url, echo=settings.sql_echo, statement_timeout=timeout
+        )
+        db = make_database(engine)
+        reader = make_reader(settings.database_url, settings.read_pool_size, timeout)
         try:
             await db.ensure_migrated()
             app.state.db = db
@@ -130,11 +147,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     schema = install_graphql(app, settings)
     app.add_middleware(CompiledGraphQLEdge, path=GRAPHQL_PATH)
-    # Inside CORS (a browser can read the 413), and in front of the shortcut past it.
-    limit = settings.max_body_bytes
+    # Inside CORS (a browser can read a 413 or 504), and in front of the shortcut past it.
+    limit, seconds = settings.max_body_bytes, settings.request_timeout_seconds
+    # The deadline counts from the first byte, so a body sent slowly is bounded too.
     app.add_middleware(BodyLimit, max_bytes=limit, refuse=refuse_body)
+    app.add_middleware(Deadline, seconds=seconds, late=answer_late)
     edge = CompiledGraphQLEdge(super(JobgraphApp, app).__call__, GRAPHQL_PATH)
-    app.edge = BodyLimit(edge, limit, refuse_body)
+    app.edge = Deadline(BodyLimit(edge, limit, refuse_body), seconds, answer_late)
     install_rest(app, settings)
     install_docs(app)
     if settings.cors_origins:

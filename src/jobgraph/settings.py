@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     document_cache_size: int = Field(
         default=512, ge=1, description="GraphQL documents kept parsed, validated and planned."
     )
+    request_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Deadline of each request; past it the request is stopped and gets a 504.",
+    )
     max_body_bytes: int = Field(
         default=1 << 20,
         ge=1024,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -13,7 +14,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from jobgraph.db import migrate
+from jobgraph.db import clock, migrate
+
+
+def milliseconds(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
 
 
 class DatabaseNotReadyError(RuntimeError):
@@ -59,9 +64,12 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, *, echo: bool = False, create: bool = False) -> AsyncEngine:
+def make_engine(
+    url: str, *, echo: bool = False, create: bool = False, statement_timeout: float | None = None
+) -> AsyncEngine:
     """An async engine for sqlite+aiosqlite or postgresql+asyncpg URLs. A SQLite file is
-    created (with its folder) only when `create` is true, as `jobgraph migrate` asks."""
+    created (with its folder) only when `create` is true, as `jobgraph migrate` asks. With a
+    `statement_timeout` (seconds), PostgreSQL stops any statement that runs longer."""
     backend = make_url(url).get_backend_name()
     path = sqlite_file(url)
     if path is not None and create:
@@ -71,6 +79,9 @@ def make_engine(url: str, *, echo: bool = False, create: bool = False) -> AsyncE
     options: dict[str, Any] = {"echo": echo}
     if backend == "postgresql":
         options |= {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
+        if statement_timeout is not None:
+            settings = {"statement_timeout": str(milliseconds(statement_timeout))}
+            options["connect_args"] = {"server_settings": settings}
     elif backend == "sqlite" and make_url(url).database not in (None, "", ":memory:"):
         # Connections are cheap to keep and costly to open (pragmas, a cold page cache).
         options |= {"pool_size": 10, "max_overflow": 20}
@@ -78,6 +89,15 @@ def make_engine(url: str, *, echo: bool = False, create: bool = False) -> AsyncE
     if backend == "sqlite":
         event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
     return engine
+
+
+def _interrupt(driver: Any) -> None:
+    """Interrupt what an aiosqlite connection runs, now: its interrupt() is a coroutine whose
+    body (sqlite3's thread-safe interrupt) is all synchronous, so it is stepped here rather
+    than scheduled, and cannot reach a statement of whoever takes the connection next."""
+    step = driver.interrupt()
+    with suppress(StopIteration):
+        step.send(None)
 
 
 class Database:
@@ -92,8 +112,20 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads; under a request's deadline (db/clock.py) a SQLite statement
+        still running when it passes is interrupted (PostgreSQL's statement_timeout and the
+        cancelled task stop theirs)."""
         async with self.engine.connect() as connection:
-            yield connection
+            left = clock.remaining()
+            if left is None or self.dialect != "sqlite":
+                yield connection
+                return
+            raw = await connection.get_raw_connection()
+            timer = asyncio.get_running_loop().call_later(left, _interrupt, raw.driver_connection)
+            try:
+                yield connection
+            finally:
+                timer.cancel()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:

@@ -25,6 +25,8 @@ from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.sql.expression import Executable
 
+from jobgraph.db import clock
+
 VALUE_PREFIX = "v"  # bound parameters named v0, v1, ... take the read's values in order
 COMPILED_STATEMENTS = 4096
 
@@ -36,6 +38,15 @@ class ReadFailedError(RuntimeError):
 
 
 DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, sqlite3.Error, OSError)
+# A pooled PostgreSQL connection found dead (the server ended it: pg_terminate_backend, a
+# restart, an idle timeout). Reads change nothing, so one retry on a fresh connection is safe;
+# the pool has dropped the dead one. A database that is down fails the retry too.
+LOST_CONNECTION = (
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.AdminShutdownError,
+    asyncpg.InterfaceError,
+    ConnectionError,
+)
 
 
 class Statement(Protocol):
@@ -114,7 +125,10 @@ class RawReader:
     async def fetch(self, statement: Statement) -> list[RawRow]:
         """The statement's rows; ReadFailedError when the database does not answer."""
         try:
-            return await self._fetch(statement)
+            try:
+                return await self._fetch(statement)
+            except LOST_CONNECTION:  # a pooled connection the server closed: once more
+                return await self._fetch(statement)
         except DRIVER_ERRORS as error:
             raise ReadFailedError(str(error)) from error
 
@@ -123,7 +137,10 @@ class RawReader:
     ) -> tuple[list[RawRow], int | None]:
         """A page and, when `needs_count(rows)`, the count, both read in one snapshot."""
         try:
-            return await self._fetch_with_count(page, count, needs_count)
+            try:
+                return await self._fetch_with_count(page, count, needs_count)
+            except LOST_CONNECTION:
+                return await self._fetch_with_count(page, count, needs_count)
         except DRIVER_ERRORS as error:
             raise ReadFailedError(str(error)) from error
 
@@ -144,10 +161,15 @@ async def _keep_session(_connection: asyncpg.Connection) -> None:
 
 
 class PostgresReader(RawReader):
-    def __init__(self, url: str, pool_size: int) -> None:
+    def __init__(self, url: str, pool_size: int, statement_timeout: float | None = None) -> None:
         super().__init__(PGDialect_asyncpg())  # type: ignore[no-untyped-call]
         self._dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
         self._pool_size = pool_size
+        self._server_settings = (
+            {}
+            if statement_timeout is None
+            else {"statement_timeout": str(max(1, round(statement_timeout * 1000)))}
+        )
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
 
@@ -161,6 +183,7 @@ class PostgresReader(RawReader):
                         max_size=self._pool_size,
                         reset=_keep_session,
                         statement_cache_size=1024,
+                        server_settings=self._server_settings,
                     )
         return self._pool
 
@@ -212,22 +235,32 @@ class SQLiteReader(RawReader):
             self._connections.append(connection)
         return connection
 
-    def _run(self, sql: str, arguments: list[Any]) -> list[RawRow]:
+    def _connection_until(self, at: float | None) -> sqlite3.Connection:
+        """This thread's connection, set to stop a statement still running at `at` (the
+        request's deadline: the awaiting task is cancelled then, but a thread is not)."""
+        connection = self._connection()
+        stop = None if at is None else clock.sqlite_stopper(at)
+        connection.set_progress_handler(stop, clock.SQLITE_PROGRESS_STEPS)
+        return connection
+
+    def _run(self, sql: str, arguments: list[Any], at: float | None) -> list[RawRow]:
         self._sent(sql)
-        return self._connection().execute(sql, arguments).fetchall()
+        return self._connection_until(at).execute(sql, arguments).fetchall()
 
     async def _fetch(self, statement: Statement) -> list[RawRow]:
         sql, arguments = self._prepare(statement)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._run, sql, arguments)
+        at = clock.deadline()
+        return await loop.run_in_executor(self._executor, self._run, sql, arguments, at)
 
     async def _fetch_with_count(
         self, page: Statement, count: Statement, needs_count: Callable[[list[RawRow]], bool]
     ) -> tuple[list[RawRow], int | None]:
         page_read, count_read = self._prepare(page), self._prepare(count)
+        at = clock.deadline()
 
         def run() -> tuple[list[RawRow], int | None]:
-            connection = self._connection()
+            connection = self._connection_until(at)
             connection.execute("BEGIN")  # one snapshot for both reads
             try:
                 self._sent(page_read[0])
@@ -277,9 +310,10 @@ def time_wire(dialect: str) -> Callable[[Any], Any]:
     return _sqlite_time_text if dialect == "sqlite" else _same
 
 
-def make_reader(url: str, pool_size: int) -> RawReader:
-    """The reader for a sqlite+aiosqlite or postgresql+asyncpg URL."""
+def make_reader(url: str, pool_size: int, statement_timeout: float | None = None) -> RawReader:
+    """The reader for a sqlite+aiosqlite or postgresql+asyncpg URL; PostgreSQL stops any of
+    its statements that runs longer than `statement_timeout` seconds."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
-        return PostgresReader(url, pool_size)
+        return PostgresReader(url, pool_size, statement_timeout)
     return SQLiteReader(str(parsed.database), threads=min(pool_size, 4))

@@ -1,14 +1,22 @@
-"""Request bodies read whole, up to a size limit, before any route or the compiled path sees
-them: a body over the limit is refused with a 413 and never held in memory or parsed."""
+"""What one request may cost before any route or the compiled path sees it: a body over the
+size limit is refused with a 413, never held in memory or parsed; a request still running at
+its deadline is cancelled and answered with a 504."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from jobgraph.db import clock
+
+logger = logging.getLogger(__name__)
+
 Refusal = Callable[[Scope, int], Response]
+LateAnswer = Callable[[Scope, float], Response]
 
 
 class BodyLimit:
@@ -78,3 +86,38 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 def too_large_message(limit: int) -> str:
     return f"The request body is larger than the {limit:,} bytes this server accepts."
+
+
+class Deadline:
+    """ASGI middleware: each HTTP request gets `seconds` from its start (clock.deadline_after,
+    which the database reads honour); past that its task is cancelled and `late(scope,
+    seconds)` answers, unless the answer had already begun (then the connection is cut).
+    A request already under a deadline (the compiled path handing over to the reference)
+    keeps it."""
+
+    def __init__(self, app: ASGIApp, seconds: float, late: LateAnswer) -> None:
+        self.app = app
+        self.seconds = seconds
+        self.late = late
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or clock.deadline() is not None:
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            with clock.deadline_after(self.seconds):
+                async with asyncio.timeout(self.seconds):
+                    await self.app(scope, receive, watched)
+        except TimeoutError:
+            logger.warning(
+                "%s %s stopped at its %s s deadline", scope["method"], scope["path"], self.seconds
+            )
+            if not started:
+                await self.late(scope, self.seconds)(scope, receive, send)
