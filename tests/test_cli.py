@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 from typer.testing import CliRunner
 
 from jobgraph.cli import app
@@ -108,3 +110,18 @@ def test_cli_export_schema_writes_the_sdl_or_fails_cleanly(tmp_path: Path) -> No
     else:
         assert result.exit_code == 1
         assert result.stderr.startswith("error: the GraphQL schema is not available yet")
+
+
+def test_serve_lets_workers_run_a_request_to_its_deadline(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvicorn's supervisor kills a worker that does not answer its ping in time (5 s by
+    default); jobgraph waits longer than any request may run."""
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    monkeypatch.setenv("JOBGRAPH_REQUEST_TIMEOUT_SECONDS", "42.5")
+    started: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **options: started.update(options))
+    result = runner.invoke(app, ["serve", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert started["workers"] == 2
+    assert started["timeout_worker_healthcheck"] == 53

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -163,6 +164,11 @@ def import_command(
     out.print(message, highlight=False)
 
 
+def healthcheck_seconds(settings: Settings) -> int:
+    """How long uvicorn's supervisor waits for a worker's answer before it kills it."""
+    return math.ceil(settings.request_timeout_seconds) + 10
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Default: JOBGRAPH_HOST.")] = None,
@@ -195,6 +201,10 @@ def serve(
         reload=reload,
         log_level=settings.log_level,
         access_log=settings.access_log,
+        # uvicorn's supervisor kills a worker that does not answer its ping within this time.
+        # Workers answer from a thread, so a busy event loop still answers; what could hold
+        # the interpreter is one request's work, which its deadline bounds: wait past that.
+        timeout_worker_healthcheck=healthcheck_seconds(settings),
         loop="uvloop",
         http="httptools",
     )
