@@ -11,8 +11,9 @@ import asyncio
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,16 +38,18 @@ class ReadFailedError(RuntimeError):
     """The database did not answer a read (unreachable, gone away, or refused it)."""
 
 
-DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, sqlite3.Error, OSError)
 # A pooled PostgreSQL connection found dead (the server ended it: pg_terminate_backend, a
 # restart, an idle timeout). Reads change nothing, so one retry on a fresh connection is safe;
-# the pool has dropped the dead one. A database that is down fails the retry too.
+# the dead one is closed first. A database that is down fails the retry too.
 LOST_CONNECTION = (
     asyncpg.ConnectionDoesNotExistError,
     asyncpg.AdminShutdownError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # asyncpg's own state after the server closed mid-statement
     ConnectionError,
 )
+BROKEN_CONNECTION = (*LOST_CONNECTION, asyncpg.PostgresConnectionError)
+DRIVER_ERRORS = (*LOST_CONNECTION, asyncpg.PostgresError, sqlite3.Error, OSError)
 
 
 class Statement(Protocol):
@@ -187,11 +190,24 @@ class PostgresReader(RawReader):
                     )
         return self._pool
 
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection. When one fails because the server ended it, the others were
+        likely ended too (a restart, pg_terminate_backend): each is replaced before its next
+        use, as asyncpg may keep a dead connection in a state no statement can run in."""
+        pool = await self._get_pool()
+        async with pool.acquire() as connection:
+            try:
+                yield connection
+            except BROKEN_CONNECTION:
+                connection.terminate()
+                await pool.expire_connections()
+                raise
+
     async def _fetch(self, statement: Statement) -> list[RawRow]:
         sql, arguments = self._prepare(statement)
-        pool = await self._get_pool()
         self._sent(sql)
-        async with pool.acquire() as connection:
+        async with self._connection() as connection:
             rows: list[RawRow] = await connection.fetch(sql, *arguments)
         return rows
 
@@ -199,9 +215,8 @@ class PostgresReader(RawReader):
         self, page: Statement, count: Statement, needs_count: Callable[[list[RawRow]], bool]
     ) -> tuple[list[RawRow], int | None]:
         page_sql, page_arguments = self._prepare(page)
-        pool = await self._get_pool()
         async with (
-            pool.acquire() as connection,
+            self._connection() as connection,
             connection.transaction(isolation="repeatable_read", readonly=True),
         ):
             self._sent(page_sql)
