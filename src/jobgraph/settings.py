@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Most objects one GraphQL request may ask for across nested lists.",
     )
+    max_filter_values: int = Field(
+        default=5000,
+        ge=1,
+        description="Most values (ids, statuses, bounds...) the filters of one GraphQL request "
+        "may hold in all; a nested list's filter counts once per parent.",
+    )
     graphql_get_max_age: int = Field(
         default=10,
         ge=0,
