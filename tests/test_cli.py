@@ -125,3 +125,4 @@ def test_serve_lets_workers_run_a_request_to_its_deadline(
     assert result.exit_code == 0, result.output
     assert started["workers"] == 2
     assert started["timeout_worker_healthcheck"] == 53
+    assert started["timeout_keep_alive"] == 65  # past the clients' own keep-alive

@@ -205,6 +205,7 @@ def serve(
         # Workers answer from a thread, so a busy event loop still answers; what could hold
         # the interpreter is one request's work, which its deadline bounds: wait past that.
         timeout_worker_healthcheck=healthcheck_seconds(settings),
+        timeout_keep_alive=settings.keep_alive_seconds,
         loop="uvloop",
         http="httptools",
     )

@@ -33,6 +33,13 @@ class Settings(BaseSettings):
         description="uvicorn worker processes; by default one per core, at most 4.",
     )
     log_level: str = "info"
+    keep_alive_seconds: int = Field(
+        default=65,
+        ge=1,
+        description="How long an idle HTTP connection is kept open. Longer than clients keep "
+        "theirs (httpx and Node 5 s, aiohttp 15 s), so the server never closes a connection "
+        "as a client sends on it.",
+    )
     access_log: bool = Field(
         default=False,
         description="Log a line per request (uvicorn's access log); it costs time on each one.",
