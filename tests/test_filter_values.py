@@ -70,3 +70,24 @@ async def test_literal_values_and_nested_lists_count_too(either: AsyncClient) ->
     assert len(body["data"]["batches"]["edges"]) == 6
     body = await post(either, nested, {"ids": IDS[:440], "batches": 11})
     assert body == refused(11 * 500)
+
+
+async def test_a_list_is_one_array_parameter_on_postgresql(
+    app: FastAPI, client: AsyncClient, db: Database
+) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite binds one parameter per value")
+    await load_dataset(db, build_dataset())
+    jobs = build_dataset().jobs
+    sent: list[str] = []
+    app.state.compiled_graphql.reader.listeners.append(sent.append)
+    query = "query ($ids: [ID!]) { jobs(filter: {id: $ids}) { totalCount } }"
+    for ids in ([jobs[0]["id"]], [job["id"] for job in jobs[:3]] + IDS[:497]):
+        body = await post(client, query, {"ids": ids})
+        assert body == {"data": {"jobs": {"totalCount": 1 if len(ids) == 1 else 3}}}
+    one, five_hundred = sent
+    assert one == five_hundred  # lists of any length share one statement
+    assert "= ANY($1::VARCHAR[])" in one
+    listed = await client.get("/api/v2/jobs", params=[("id", job["id"]) for job in jobs[:4]])
+    assert listed.json()["pagination"]["total"] == 4
+    assert "ANY(" in sent[-1]

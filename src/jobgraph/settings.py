@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     max_filter_values: int = Field(
         default=5000,
         ge=1,
+        le=30_000,  # SQLite binds one parameter per value, and takes at most 32,766
         description="Most values (ids, statuses, bounds...) the filters of one GraphQL request "
         "may hold in all; a nested list's filter counts once per parent.",
     )

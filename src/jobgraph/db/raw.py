@@ -64,30 +64,47 @@ class Statement(Protocol):
     def build(self, dialect: str) -> Executable: ...
 
 
+# Where a positional parameter's value comes from: the read's value at an index, or an item of
+# that value (a list expanded into one parameter per item, as SQLite needs).
+Source = int | tuple[int, int] | None
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    # Per positional parameter: the read's value index (or None for a constant), the constant,
-    # and the type's bind processor.
-    slots: tuple[tuple[int | None, Any, Callable[[Any], Any] | None], ...]
+    # Per positional parameter: its source (None for a constant), the constant, and the type's
+    # bind processor.
+    slots: tuple[tuple[Source, Any, Callable[[Any], Any] | None], ...]
 
     def arguments(self, values: Sequence[Any]) -> list[Any]:
         found = []
-        for index, constant, process in self.slots:
-            value = constant if index is None else values[index]
+        for source, constant, process in self.slots:
+            if source is None:
+                value = constant
+            elif isinstance(source, tuple):
+                value = values[source[0]][source[1]]
+            else:
+                value = values[source]
             found.append(value if process is None else process(value))
         return found
 
 
-def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
+def _compile(statement: Executable, dialect: Dialect, values: Sequence[Any]) -> _Compiled:
+    """The SQL of a statement whose parameters v<i> take the read's values; a list value of an
+    expanding parameter becomes one parameter per item (its length is part of the shape)."""
     compiled: Any = cast(Any, statement).compile(dialect=dialect)
     names: list[str] = list(compiled.positiontup or ())
-    holes = {name: None for name in names if _value_index(name) is not None}
+    holes: dict[str, Any] = {}
+    expanding = {bind.key for bind in compiled.binds.values() if bind.expanding}
+    for name in (*names, *expanding):
+        index = _value_index(name)
+        if index is not None:
+            holes[name] = [None] * len(values[index]) if name in expanding else None
     state = compiled.construct_expanded_state(holes)
     constants = compiled.construct_params(holes)
     processors = {**compiled._bind_processors, **state.processors}  # as the engine applies them
     slots = tuple(
-        (_value_index(name), constants.get(name), processors.get(name))
+        (_source(name, expanding), constants.get(name), processors.get(name))
         for name in state.positiontup or ()
     )
     return _Compiled(state.statement, slots)
@@ -96,6 +113,17 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
 def _value_index(name: str) -> int | None:
     rest = name[len(VALUE_PREFIX) :]
     return int(rest) if name.startswith(VALUE_PREFIX) and rest.isdigit() else None
+
+
+def _source(name: str, expanding: set[str]) -> Source:
+    """v3 is value 3; v3_2 (SQLAlchemy's name for the 2nd item of expanding v3) is its item 1."""
+    index = _value_index(name)
+    if index is not None:
+        return index
+    base, _, item = name.rpartition("_")
+    if base in expanding and item.isdigit() and (found := _value_index(base)) is not None:
+        return (found, int(item) - 1)
+    return None
 
 
 class RawReader:
@@ -113,7 +141,7 @@ class RawReader:
     def _prepare(self, statement: Statement) -> tuple[str, list[Any]]:
         compiled = self._compiled.get(statement.shape)
         if compiled is None:
-            compiled = _compile(statement.build(self.dialect), self._dialect)
+            compiled = _compile(statement.build(self.dialect), self._dialect, statement.values)
             self._compiled[statement.shape] = compiled
             if len(self._compiled) > COMPILED_STATEMENTS:
                 self._compiled.popitem(last=False)

@@ -6,9 +6,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     ColumnElement,
     and_,
+    bindparam,
     false,
     func,
     literal,
@@ -21,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement as Column
 
 from jobgraph.db import models
-from jobgraph.db.types import has_errors, json_array_contains, likely_half
+from jobgraph.db.types import has_errors, json_array_contains, likely_half, one_of
 from jobgraph.query.spec import BatchFilterSpec, JobFilterSpec, Prefix, ProjectFilterSpec, Range
 
 Spec = TypeVar("Spec", JobFilterSpec, BatchFilterSpec, ProjectFilterSpec)
@@ -31,10 +33,20 @@ BATCH = models.batch_table.c
 PROJECT = models.project_table.c
 
 
-def _one_of(column: Column[Any], values: Sequence[object] | None) -> list[ColumnElement[bool]]:
+def _one_of(
+    column: Column[Any], values: Sequence[object] | BindParameter[Any] | None
+) -> list[ColumnElement[bool]]:
+    """`column` is one of the values: the whole list one parameter on PostgreSQL (a template's
+    list is already one; see shapes.py). An empty list matches nothing."""
     if values is None:
         return []
-    return [column.in_(values) if values else false()]
+    if isinstance(values, BindParameter):
+        return [one_of(column, values)]
+    if not values:
+        return [false()]
+    if any(isinstance(value, BindParameter) for value in values):
+        return [column.in_(values)]  # a template of a plain tuple: one parameter per value
+    return [one_of(column, bindparam(None, tuple(values), expanding=True))]
 
 
 def _within(column: Column[Any], bounds: Range[Any] | None) -> list[ColumnElement[bool]]:
