@@ -177,8 +177,9 @@ def _plain_likely_half(element: likely_half, compiler: SQLCompiler, **kw: Any) -
 
 
 class one_of(FunctionElement[bool]):
-    """`column` is one of a list given as one expanding bound parameter: `IN (?, ?, ...)` on
-    SQLite, `= ANY($1)` with one array parameter on PostgreSQL, however long the list."""
+    """`column` is one of the list a statement template's expanding parameter stands for (its
+    values are bound by the raw reader, never held here): `IN (?, ?, ...)` on SQLite, `= ANY($1)`
+    with one array parameter on PostgreSQL, however long the list."""
 
     inherit_cache = True
     type = Boolean()
@@ -196,8 +197,5 @@ def _expanded_one_of(element: one_of, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(one_of, "postgresql")
 def _pg_one_of(element: one_of, compiler: SQLCompiler, **kw: Any) -> str:
     column, values = element.clauses
-    if values.value is None:  # a statement template's parameter (shapes.py): keep its name
-        array = bindparam(values.key, type_=ARRAY(String()))
-    else:
-        array = bindparam(None, list(values.value), type_=ARRAY(String()))
+    array = bindparam(values.key, type_=ARRAY(String()))  # the same name, one array value
     return f"{compiler.process(column, **kw)} = ANY({compiler.process(array, **kw)})"

@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     and_,
-    bindparam,
     false,
     func,
     literal,
@@ -36,17 +35,14 @@ PROJECT = models.project_table.c
 def _one_of(
     column: Column[Any], values: Sequence[object] | BindParameter[Any] | None
 ) -> list[ColumnElement[bool]]:
-    """`column` is one of the values: the whole list one parameter on PostgreSQL (a template's
-    list is already one; see shapes.py). An empty list matches nothing."""
+    """`column` is one of the values. An empty list matches nothing. In a statement template
+    (shapes.py) a list is one parameter, an array on PostgreSQL; given values, a list is
+    SQLAlchemy's own `IN`, whose compiled form its cache may share with other values."""
     if values is None:
         return []
     if isinstance(values, BindParameter):
         return [one_of(column, values)]
-    if not values:
-        return [false()]
-    if any(isinstance(value, BindParameter) for value in values):
-        return [column.in_(values)]  # a template of a plain tuple: one parameter per value
-    return [one_of(column, bindparam(None, tuple(values), expanding=True))]
+    return [column.in_(values) if values else false()]
 
 
 def _within(column: Column[Any], bounds: Range[Any] | None) -> list[ColumnElement[bool]]:
