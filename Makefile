@@ -10,7 +10,7 @@ PIP := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar o
 BROWSER_STAMP := tests/browser/node_modules/.installed
 
 .PHONY: run install install-dev migrate seed serve test test-postgres lint fmt typecheck schema check clean browser
-.PHONY: bench bench-data bench-load bench-filters bench-peer bench-import bench-queries
+.PHONY: bench bench-data bench-load bench-filters bench-peer bench-import bench-queries bench-stress
 
 $(BIN)/python:
 	@echo "==> creating the virtual environment in $(VENV)"
@@ -109,6 +109,12 @@ bench-import: $(STAMP)
 
 bench-queries: $(STAMP)
 	$(BIN)/python -m benchmarks.queries
+
+# The load test (benchmarks/stress.py): 50 clients, REST and GraphQL, imports alongside, on both
+# databases (the local PostgreSQL server: PG_SERVER); fails on any 5xx, dropped connection or
+# inconsistent read. A minute or so per database.
+bench-stress: $(STAMP)
+	$(BIN)/python -m benchmarks.stress
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

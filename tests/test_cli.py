@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 from typer.testing import CliRunner
 
 from jobgraph.cli import app
@@ -97,8 +99,9 @@ def test_cli_refuses_an_unmigrated_database(
     for command in (["seed"], ["import", str(tmp_path / "x.ndjson")], ["serve"]):
         result = runner.invoke(app, command)
         assert result.exit_code == 1
-        assert result.stderr.startswith("error: the database schema is empty (never migrated)")
-        assert "Run `jobgraph migrate` first." in result.stderr
+        assert result.stderr.startswith("error: the database file ")
+        assert "does not exist. Run `jobgraph migrate` first." in result.stderr
+    assert not (tmp_path / "cli.db").exists()  # only `jobgraph migrate` creates it
 
 
 def test_cli_names_the_setting_when_the_database_is_unreachable(
@@ -133,3 +136,19 @@ def test_cli_export_schema_writes_the_sdl_or_fails_cleanly(tmp_path: Path) -> No
     else:
         assert result.exit_code == 1
         assert result.stderr.startswith("error: the GraphQL schema is not available yet")
+
+
+def test_serve_lets_workers_run_a_request_to_its_deadline(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvicorn's supervisor kills a worker that does not answer its ping in time (5 s by
+    default); jobgraph waits longer than any request may run."""
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    monkeypatch.setenv("JOBGRAPH_REQUEST_TIMEOUT_SECONDS", "42.5")
+    started: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **options: started.update(options))
+    result = runner.invoke(app, ["serve", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert started["workers"] == 2
+    assert started["timeout_worker_healthcheck"] == 53
+    assert started["timeout_keep_alive"] == 65  # past the clients' own keep-alive

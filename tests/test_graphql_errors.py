@@ -150,8 +150,10 @@ async def test_an_outage_is_masked_and_never_a_500(app: FastAPI, client: AsyncCl
     app.state.db = make_database(make_engine(unreachable))
     app.state.compiled_graphql.reader = make_reader(unreachable, 1)
     response = await client.post("/graphql", json={"query": "{ jobs(first: 1) { totalCount } }"})
-    assert response.status_code == 200
-    assert [error["message"] for error in response.json()["errors"]] == ["Unexpected error."]
+    assert response.status_code == 503
+    assert [error["message"] for error in response.json()["errors"]] == [
+        "The database did not answer; try again."
+    ]
 
 
 async def test_requests_for_too_many_objects_are_refused_before_running(

@@ -283,15 +283,29 @@ async def test_field_errors_keep_data_and_are_coded(client: AsyncClient) -> None
     assert current.json() == legacy.json()
 
 
-async def test_an_outage_is_an_internal_server_error(app: FastAPI, client: AsyncClient) -> None:
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("accept", [GRAPHQL_RESPONSE, "application/json"])
+async def test_an_outage_is_a_503_with_a_graphql_error(
+    app: FastAPI, client: AsyncClient, compiled: bool, accept: str
+) -> None:
     unreachable = "postgresql+asyncpg://nobody@127.0.0.1:9/none"
     app.state.db = make_database(make_engine(unreachable))
     app.state.compiled_graphql.reader = make_reader(unreachable, 1)
-    response = await client.post("/graphql", json={"query": COUNT})
-    assert response.status_code == 200
-    [error] = response.json()["errors"]
-    assert error["message"] == "Unexpected error."
-    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+    if not compiled:
+        app.state.compiled_graphql = None
+    response = await client.post("/graphql", json={"query": COUNT}, headers={"Accept": accept})
+    assert response.status_code == 503
+    assert response.json() == {
+        "data": None,
+        "errors": [
+            {
+                "message": "The database did not answer; try again.",
+                "locations": [{"line": 1, "column": 3}],
+                "path": ["jobs"],
+                "extensions": {"code": "SERVICE_UNAVAILABLE"},
+            }
+        ],
+    }
 
 
 @pytest.fixture

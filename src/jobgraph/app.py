@@ -9,23 +9,24 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jobgraph import __version__
 from jobgraph.assets import FAVICON_PATH, favicon
 from jobgraph.auth.authenticate import Authenticator
-from jobgraph.db.engine import Database, make_database, make_engine
+from jobgraph.bounds import BodyLimit, Deadline, too_large_message
+from jobgraph.db.engine import Database, DatabaseNotReadyError, make_database, make_engine
 from jobgraph.db.raw import make_reader
 from jobgraph.graphql.compiled.edge import CompiledGraphQLEdge
 from jobgraph.graphql.compiled.service import CompiledGraphQL
+from jobgraph.graphql.errors import ErrorCode
 from jobgraph.graphql.router import GRAPHQL_PATH, install_graphql, route_error
 from jobgraph.rest import install_rest
 from jobgraph.rest.docs import install_docs
-from jobgraph.rest.jsend import route_failure
+from jobgraph.rest.jsend import RestError, failure, route_failure
 from jobgraph.settings import Settings, load_settings
 
 logger = logging.getLogger("jobgraph")
@@ -36,7 +37,7 @@ class JobgraphApp(FastAPI):
     browser (no Origin header, so no CORS to answer) meets the compiled path before the
     middleware stack. Everything else, and whatever that path hands on, takes the full stack."""
 
-    edge: CompiledGraphQLEdge | None = None
+    edge: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.edge is not None and scope["type"] == "http" and not _has_origin(scope):
@@ -61,6 +62,27 @@ async def answer_http_error(request: Request, error: Exception) -> Response:
     if path.rstrip("/") == GRAPHQL_PATH:
         return route_error(method, error.status_code, headers, request.headers.get("accept"))
     return route_failure(method, path, error.status_code, str(error.detail), headers)
+
+
+def refuse_body(scope: Scope, limit: int) -> Response:
+    """The 413 for a body over the limit: a GraphQL response on /graphql, JSend elsewhere."""
+    request = Request(scope)
+    method, path, message = request.method, request.url.path, too_large_message(limit)
+    if path.rstrip("/") == GRAPHQL_PATH:
+        return route_error(method, 413, accept=request.headers.get("accept"), detail=message)
+    return failure(RestError(413, message, {"body": f"at most {limit} bytes"}))
+
+
+def answer_late(scope: Scope, seconds: float) -> Response:
+    """The 504 for a request past its deadline: a GraphQL response with code TIMEOUT on
+    /graphql, a JSend error elsewhere."""
+    request = Request(scope)
+    method, path = request.method, request.url.path
+    message = f"The request took longer than the {seconds:g} s this server allows; ask for less."
+    if path.rstrip("/") == GRAPHQL_PATH:
+        accept = request.headers.get("accept")
+        return route_error(method, 504, accept=accept, detail=message, code=ErrorCode.TIMEOUT)
+    return failure(RestError(504, message))
 
 
 def _allowed_methods(request: Request) -> str:
@@ -98,8 +120,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = make_database(make_engine(settings.database_url, echo=settings.sql_echo))
-        reader = make_reader(settings.database_url, settings.read_pool_size)
+        timeout = settings.request_timeout_seconds
+        engine = make_engine(
+            settings.database_url, echo=settings.sql_echo, statement_timeout=timeout
+        )
+        db = make_database(engine)
+        reader = make_reader(settings.database_url, settings.read_pool_size, timeout)
         try:
             await db.ensure_migrated()
             app.state.db = db
@@ -132,21 +158,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_route(FAVICON_PATH, favicon, include_in_schema=False)
 
-    @app.get("/healthz", tags=["health"], summary="Whether the database answers")
+    @app.get(
+        "/healthz", tags=["health"], summary="Whether the database answers, at the right schema"
+    )
     async def healthz(request: Request) -> JSONResponse:
         db: Database = request.app.state.db
         try:
-            await db.ping()
-        except (SQLAlchemyError, OSError) as error:
-            return JSONResponse(
-                {"status": "unavailable", "reason": f"database did not answer: {error}"},
-                status_code=503,
-            )
+            await db.ensure_migrated()
+        except DatabaseNotReadyError as error:
+            logger.error("health check failed: %s", error)  # the details are the operator's
+            return JSONResponse({"status": "unavailable", "reason": error.reason}, status_code=503)
         return JSONResponse({"status": "ok"})
 
     schema = install_graphql(app, settings)
     app.add_middleware(CompiledGraphQLEdge, path=GRAPHQL_PATH)
-    app.edge = CompiledGraphQLEdge(super(JobgraphApp, app).__call__, GRAPHQL_PATH)
+    # Inside CORS (a browser can read a 413 or 504), and in front of the shortcut past it.
+    limit, seconds = settings.max_body_bytes, settings.request_timeout_seconds
+    # The deadline counts from the first byte, so a body sent slowly is bounded too.
+    app.add_middleware(BodyLimit, max_bytes=limit, refuse=refuse_body)
+    app.add_middleware(Deadline, seconds=seconds, late=answer_late)
+    edge = CompiledGraphQLEdge(super(JobgraphApp, app).__call__, GRAPHQL_PATH)
+    app.edge = Deadline(BodyLimit(edge, limit, refuse_body), seconds, answer_late)
     install_rest(app, settings)
     install_docs(app)
     if settings.cors_origins:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -188,6 +189,11 @@ def import_command(
     out.print(message, highlight=False)
 
 
+def healthcheck_seconds(settings: Settings) -> int:
+    """How long uvicorn's supervisor waits for a worker's answer before it kills it."""
+    return math.ceil(settings.request_timeout_seconds) + 10
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Default: JOBGRAPH_HOST.")] = None,
@@ -234,6 +240,11 @@ def serve(
         reload=reload,
         log_level=settings.log_level,
         access_log=settings.access_log,
+        # uvicorn's supervisor kills a worker that does not answer its ping within this time.
+        # Workers answer from a thread, so a busy event loop still answers; what could hold
+        # the interpreter is one request's work, which its deadline bounds: wait past that.
+        timeout_worker_healthcheck=healthcheck_seconds(settings),
+        timeout_keep_alive=settings.keep_alive_seconds,
         loop="uvloop",
         http="httptools",
     )

@@ -35,6 +35,13 @@ class Settings(BaseSettings):
         description="uvicorn worker processes; by default one per core, at most 4.",
     )
     log_level: str = "info"
+    keep_alive_seconds: int = Field(
+        default=65,
+        ge=1,
+        description="How long an idle HTTP connection is kept open. Longer than clients keep "
+        "theirs (httpx and Node 5 s, aiohttp 15 s), so the server never closes a connection "
+        "as a client sends on it.",
+    )
     access_log: bool = Field(
         default=False,
         description="Log a line per request (uvicorn's access log); it costs time on each one.",
@@ -96,6 +103,13 @@ class Settings(BaseSettings):
         ge=1,
         description="Most objects one GraphQL request may ask for across nested lists.",
     )
+    max_filter_values: int = Field(
+        default=5000,
+        ge=1,
+        le=30_000,  # SQLite binds one parameter per value, and takes at most 32,766
+        description="Most values (ids, statuses, bounds...) the filters of one GraphQL request "
+        "may hold in all; a nested list's filter counts once per parent.",
+    )
     graphql_get_max_age: int = Field(
         default=10,
         ge=0,
@@ -115,6 +129,16 @@ class Settings(BaseSettings):
     )
     document_cache_size: int = Field(
         default=512, ge=1, description="GraphQL documents kept parsed, validated and planned."
+    )
+    request_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Deadline of each request; past it the request is stopped and gets a 504.",
+    )
+    max_body_bytes: int = Field(
+        default=1 << 20,
+        ge=1024,
+        description="Largest request body accepted; a larger one gets a 413 before it is parsed.",
     )
 
     @model_validator(mode="after")

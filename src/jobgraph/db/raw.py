@@ -11,8 +11,9 @@ import asyncio
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,8 @@ from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.sql.expression import Executable
 
+from jobgraph.db import clock
+
 VALUE_PREFIX = "v"  # bound parameters named v0, v1, ... take the read's values in order
 COMPILED_STATEMENTS = 4096
 
@@ -35,7 +38,18 @@ class ReadFailedError(RuntimeError):
     """The database did not answer a read (unreachable, gone away, or refused it)."""
 
 
-DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, sqlite3.Error, OSError)
+# A pooled PostgreSQL connection found dead (the server ended it: pg_terminate_backend, a
+# restart, an idle timeout). Reads change nothing, so one retry on a fresh connection is safe;
+# the dead one is closed first. A database that is down fails the retry too.
+LOST_CONNECTION = (
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.AdminShutdownError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # asyncpg's own state after the server closed mid-statement
+    ConnectionError,
+)
+BROKEN_CONNECTION = (*LOST_CONNECTION, asyncpg.PostgresConnectionError)
+DRIVER_ERRORS = (*LOST_CONNECTION, asyncpg.PostgresError, sqlite3.Error, OSError)
 
 
 class Statement(Protocol):
@@ -50,30 +64,47 @@ class Statement(Protocol):
     def build(self, dialect: str) -> Executable: ...
 
 
+# Where a positional parameter's value comes from: the read's value at an index, or an item of
+# that value (a list expanded into one parameter per item, as SQLite needs).
+Source = int | tuple[int, int] | None
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
-    # Per positional parameter: the read's value index (or None for a constant), the constant,
-    # and the type's bind processor.
-    slots: tuple[tuple[int | None, Any, Callable[[Any], Any] | None], ...]
+    # Per positional parameter: its source (None for a constant), the constant, and the type's
+    # bind processor.
+    slots: tuple[tuple[Source, Any, Callable[[Any], Any] | None], ...]
 
     def arguments(self, values: Sequence[Any]) -> list[Any]:
         found = []
-        for index, constant, process in self.slots:
-            value = constant if index is None else values[index]
+        for source, constant, process in self.slots:
+            if source is None:
+                value = constant
+            elif isinstance(source, tuple):
+                value = values[source[0]][source[1]]
+            else:
+                value = values[source]
             found.append(value if process is None else process(value))
         return found
 
 
-def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
+def _compile(statement: Executable, dialect: Dialect, values: Sequence[Any]) -> _Compiled:
+    """The SQL of a statement whose parameters v<i> take the read's values; a list value of an
+    expanding parameter becomes one parameter per item (its length is part of the shape)."""
     compiled: Any = cast(Any, statement).compile(dialect=dialect)
     names: list[str] = list(compiled.positiontup or ())
-    holes = {name: None for name in names if _value_index(name) is not None}
+    holes: dict[str, Any] = {}
+    expanding = {bind.key for bind in compiled.binds.values() if bind.expanding}
+    for name in (*names, *expanding):
+        index = _value_index(name)
+        if index is not None:
+            holes[name] = [None] * len(values[index]) if name in expanding else None
     state = compiled.construct_expanded_state(holes)
     constants = compiled.construct_params(holes)
     processors = {**compiled._bind_processors, **state.processors}  # as the engine applies them
     slots = tuple(
-        (_value_index(name), constants.get(name), processors.get(name))
+        (_source(name, expanding), constants.get(name), processors.get(name))
         for name in state.positiontup or ()
     )
     return _Compiled(state.statement, slots)
@@ -82,6 +113,17 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
 def _value_index(name: str) -> int | None:
     rest = name[len(VALUE_PREFIX) :]
     return int(rest) if name.startswith(VALUE_PREFIX) and rest.isdigit() else None
+
+
+def _source(name: str, expanding: set[str]) -> Source:
+    """v3 is value 3; v3_2 (SQLAlchemy's name for the 2nd item of expanding v3) is its item 1."""
+    index = _value_index(name)
+    if index is not None:
+        return index
+    base, _, item = name.rpartition("_")
+    if base in expanding and item.isdigit() and (found := _value_index(base)) is not None:
+        return (found, int(item) - 1)
+    return None
 
 
 class RawReader:
@@ -99,7 +141,7 @@ class RawReader:
     def _prepare(self, statement: Statement) -> tuple[str, list[Any]]:
         compiled = self._compiled.get(statement.shape)
         if compiled is None:
-            compiled = _compile(statement.build(self.dialect), self._dialect)
+            compiled = _compile(statement.build(self.dialect), self._dialect, statement.values)
             self._compiled[statement.shape] = compiled
             if len(self._compiled) > COMPILED_STATEMENTS:
                 self._compiled.popitem(last=False)
@@ -114,7 +156,10 @@ class RawReader:
     async def fetch(self, statement: Statement) -> list[RawRow]:
         """The statement's rows; ReadFailedError when the database does not answer."""
         try:
-            return await self._fetch(statement)
+            try:
+                return await self._fetch(statement)
+            except LOST_CONNECTION:  # a pooled connection the server closed: once more
+                return await self._fetch(statement)
         except DRIVER_ERRORS as error:
             raise ReadFailedError(str(error)) from error
 
@@ -123,7 +168,10 @@ class RawReader:
     ) -> tuple[list[RawRow], int | None]:
         """A page and, when `needs_count(rows)`, the count, both read in one snapshot."""
         try:
-            return await self._fetch_with_count(page, count, needs_count)
+            try:
+                return await self._fetch_with_count(page, count, needs_count)
+            except LOST_CONNECTION:
+                return await self._fetch_with_count(page, count, needs_count)
         except DRIVER_ERRORS as error:
             raise ReadFailedError(str(error)) from error
 
@@ -144,10 +192,15 @@ async def _keep_session(_connection: asyncpg.Connection) -> None:
 
 
 class PostgresReader(RawReader):
-    def __init__(self, url: str, pool_size: int) -> None:
+    def __init__(self, url: str, pool_size: int, statement_timeout: float | None = None) -> None:
         super().__init__(PGDialect_asyncpg())  # type: ignore[no-untyped-call]
         self._dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
         self._pool_size = pool_size
+        self._server_settings = (
+            {}
+            if statement_timeout is None
+            else {"statement_timeout": str(max(1, round(statement_timeout * 1000)))}
+        )
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
 
@@ -161,14 +214,28 @@ class PostgresReader(RawReader):
                         max_size=self._pool_size,
                         reset=_keep_session,
                         statement_cache_size=1024,
+                        server_settings=self._server_settings,
                     )
         return self._pool
 
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection. When one fails because the server ended it, the others were
+        likely ended too (a restart, pg_terminate_backend): each is replaced before its next
+        use, as asyncpg may keep a dead connection in a state no statement can run in."""
+        pool = await self._get_pool()
+        async with pool.acquire() as connection:
+            try:
+                yield connection
+            except BROKEN_CONNECTION:
+                connection.terminate()
+                await pool.expire_connections()
+                raise
+
     async def _fetch(self, statement: Statement) -> list[RawRow]:
         sql, arguments = self._prepare(statement)
-        pool = await self._get_pool()
         self._sent(sql)
-        async with pool.acquire() as connection:
+        async with self._connection() as connection:
             rows: list[RawRow] = await connection.fetch(sql, *arguments)
         return rows
 
@@ -176,9 +243,8 @@ class PostgresReader(RawReader):
         self, page: Statement, count: Statement, needs_count: Callable[[list[RawRow]], bool]
     ) -> tuple[list[RawRow], int | None]:
         page_sql, page_arguments = self._prepare(page)
-        pool = await self._get_pool()
         async with (
-            pool.acquire() as connection,
+            self._connection() as connection,
             connection.transaction(isolation="repeatable_read", readonly=True),
         ):
             self._sent(page_sql)
@@ -212,22 +278,32 @@ class SQLiteReader(RawReader):
             self._connections.append(connection)
         return connection
 
-    def _run(self, sql: str, arguments: list[Any]) -> list[RawRow]:
+    def _connection_until(self, at: float | None) -> sqlite3.Connection:
+        """This thread's connection, set to stop a statement still running at `at` (the
+        request's deadline: the awaiting task is cancelled then, but a thread is not)."""
+        connection = self._connection()
+        stop = None if at is None else clock.sqlite_stopper(at)
+        connection.set_progress_handler(stop, clock.SQLITE_PROGRESS_STEPS)
+        return connection
+
+    def _run(self, sql: str, arguments: list[Any], at: float | None) -> list[RawRow]:
         self._sent(sql)
-        return self._connection().execute(sql, arguments).fetchall()
+        return self._connection_until(at).execute(sql, arguments).fetchall()
 
     async def _fetch(self, statement: Statement) -> list[RawRow]:
         sql, arguments = self._prepare(statement)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._run, sql, arguments)
+        at = clock.deadline()
+        return await loop.run_in_executor(self._executor, self._run, sql, arguments, at)
 
     async def _fetch_with_count(
         self, page: Statement, count: Statement, needs_count: Callable[[list[RawRow]], bool]
     ) -> tuple[list[RawRow], int | None]:
         page_read, count_read = self._prepare(page), self._prepare(count)
+        at = clock.deadline()
 
         def run() -> tuple[list[RawRow], int | None]:
-            connection = self._connection()
+            connection = self._connection_until(at)
             connection.execute("BEGIN")  # one snapshot for both reads
             try:
                 self._sent(page_read[0])
@@ -277,9 +353,10 @@ def time_wire(dialect: str) -> Callable[[Any], Any]:
     return _sqlite_time_text if dialect == "sqlite" else _same
 
 
-def make_reader(url: str, pool_size: int) -> RawReader:
-    """The reader for a sqlite+aiosqlite or postgresql+asyncpg URL."""
+def make_reader(url: str, pool_size: int, statement_timeout: float | None = None) -> RawReader:
+    """The reader for a sqlite+aiosqlite or postgresql+asyncpg URL; PostgreSQL stops any of
+    its statements that runs longer than `statement_timeout` seconds."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
-        return PostgresReader(url, pool_size)
+        return PostgresReader(url, pool_size, statement_timeout)
     return SQLiteReader(str(parsed.database), threads=min(pool_size, 4))

@@ -6,7 +6,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Integer, String, func, literal_column, text
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    BindParameter,
+    Boolean,
+    DateTime,
+    Integer,
+    String,
+    bindparam,
+    func,
+    literal_column,
+    text,
+)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -162,3 +174,28 @@ def _sqlite_likely_half(element: likely_half, compiler: SQLCompiler, **kw: Any) 
 @compiles(likely_half)
 def _plain_likely_half(element: likely_half, compiler: SQLCompiler, **kw: Any) -> str:
     return f"({compiler.process(element.clauses, **kw)})"
+
+
+class one_of(FunctionElement[bool]):
+    """`column` is one of the list a statement template's expanding parameter stands for (its
+    values are bound by the raw reader, never held here): `IN (?, ?, ...)` on SQLite, `= ANY($1)`
+    with one array parameter on PostgreSQL, however long the list."""
+
+    inherit_cache = True
+    type = Boolean()
+
+    def __init__(self, column: Any, values: BindParameter[Any]) -> None:
+        super().__init__(column, values)
+
+
+@compiles(one_of)
+def _expanded_one_of(element: one_of, compiler: SQLCompiler, **kw: Any) -> str:
+    column, values = element.clauses
+    return compiler.process(column.in_(values), **kw)
+
+
+@compiles(one_of, "postgresql")
+def _pg_one_of(element: one_of, compiler: SQLCompiler, **kw: Any) -> str:
+    column, values = element.clauses
+    array = bindparam(values.key, type_=ARRAY(String()))  # the same name, one array value
+    return f"{compiler.process(column, **kw)} = ANY({compiler.process(array, **kw)})"

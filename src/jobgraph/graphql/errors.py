@@ -7,9 +7,16 @@ from collections.abc import Iterable, Iterator
 from enum import StrEnum
 
 from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
+from sqlalchemy.exc import SQLAlchemyError
 from strawberry.extensions import MaskErrors, SchemaExtension
 
+from jobgraph.db.raw import ReadFailedError
 from jobgraph.query.spec import InvalidQueryError
+
+# What the database not answering looks like, from the engine or the raw reader (REST answers
+# the same failures with its 503).
+OUTAGES = (SQLAlchemyError, OSError, ReadFailedError)
+OUTAGE_MESSAGE = "The database did not answer; try again."
 
 
 class ErrorCode(StrEnum):
@@ -20,7 +27,13 @@ class ErrorCode(StrEnum):
     BAD_REQUEST = "BAD_REQUEST"  # not a GraphQL request: body, content type, method
     UNAUTHENTICATED = "UNAUTHENTICATED"  # no valid token (HTTP 401)
     FORBIDDEN = "FORBIDDEN"  # reserved for when callers have scopes
-    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"  # a bug or an outage; the message is masked
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"  # a bug; the message is masked
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"  # the database did not answer (HTTP 503)
+    TIMEOUT = "TIMEOUT"  # the request ran past its deadline (HTTP 504)
+
+
+# The HTTP status of a response holding an error with one of these codes, data or not.
+STATUS_OF_CODE = {ErrorCode.SERVICE_UNAVAILABLE.value: 503, ErrorCode.TIMEOUT.value: 504}
 
 
 def code_of(error: GraphQLError) -> str | None:
@@ -44,6 +57,11 @@ def is_unexpected(error: GraphQLError) -> bool:
         and cause is not None
         and not isinstance(cause, InvalidQueryError | GraphQLError)
     )
+
+
+def is_outage(error: GraphQLError) -> bool:
+    """An unexpected error whose cause is the database not answering."""
+    return is_unexpected(error) and isinstance(error.original_error, OUTAGES)
 
 
 def classify(error: GraphQLError) -> ErrorCode:
@@ -72,13 +90,20 @@ def is_request_error(errors: Iterable[GraphQLError]) -> bool:
 
 
 class MaskUnexpectedErrors(MaskErrors):
-    """Strawberry's MaskErrors for `is_unexpected` errors, the masked ones coded as internal."""
+    """Strawberry's MaskErrors for `is_unexpected` errors, the masked ones coded as internal,
+    or as unavailable when the database did not answer."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        return with_code(super().anonymise_error(error), ErrorCode.INTERNAL_SERVER_ERROR)
+        masked = super().anonymise_error(error)
+        if not is_outage(error):
+            return with_code(masked, ErrorCode.INTERNAL_SERVER_ERROR)
+        unavailable = GraphQLError(
+            OUTAGE_MESSAGE, masked.nodes, masked.source, masked.positions, masked.path
+        )
+        return with_code(unavailable, ErrorCode.SERVICE_UNAVAILABLE)
 
 
 class ErrorCodes(SchemaExtension):

@@ -12,7 +12,7 @@ from typing import Any
 
 from strawberry.types import ExecutionResult
 
-from jobgraph.graphql.errors import ErrorCode, add_codes, is_request_error
+from jobgraph.graphql.errors import STATUS_OF_CODE, ErrorCode, add_codes, is_request_error
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -193,7 +193,13 @@ def response_body(result: ExecutionResult) -> dict[str, Any]:
 def status_of(body: Mapping[str, Any], media: str) -> int:
     """As the GraphQL-over-HTTP spec gives them: 200 whenever there is data; a request error
     (parsing, validation, operation, variables) is 200 to an application/json client and 400
-    to an application/graphql-response+json one."""
+    to an application/graphql-response+json one. An outage or a deadline passed is a 503 or a
+    504 whatever the media type, data or not, so that proxies and clients retry."""
+    for error in body.get("errors") or ():
+        code = (error.get("extensions") or {}).get("code")
+        status = STATUS_OF_CODE.get(code) if isinstance(code, str) else None
+        if status is not None:
+            return status
     return 200 if "data" in body or media == JSON else 400
 
 

@@ -73,7 +73,7 @@ def _ids(name: str, values: Sequence[strawberry.ID] | None) -> tuple[str, ...] |
 
 def _choices(name: str, values: Sequence[Any] | None) -> tuple[str, ...] | None:
     found = spec.checked_list(name, values)
-    return None if found is None else tuple(str(value) for value in found)
+    return None if found is None else spec.ValueList(str(value) for value in found)
 
 
 def _optional_text(name: str, value: str | None) -> str | None:

@@ -18,6 +18,7 @@ from strawberry.extensions import AddValidationRules, SchemaExtension
 from jobgraph.graphql.errors import ErrorCode, with_code
 from jobgraph.graphql.limits_walk import (
     alias_count,
+    count_filter_values,
     count_requested,
     first_too_deep,
     fragment_definitions,
@@ -36,12 +37,14 @@ __all__ = [
     "Limits",
     "MaxAliasesLimiter",
     "MaxDepthLimiter",
+    "MaxFilterValuesLimiter",
     "MaxNodesLimiter",
     "alias_count",
     "aliases_errors",
     "check_document",
     "count_requested",
     "depth_errors",
+    "filter_values_error",
     "nodes_error",
     "operation_depth",
 ]
@@ -58,6 +61,9 @@ class Limits(Protocol):
 
     @property
     def max_query_nodes(self) -> int: ...
+
+    @property
+    def max_filter_values(self) -> int: ...
 
 
 def depth_errors(document: DocumentNode, max_depth: int) -> list[GraphQLError]:
@@ -108,6 +114,25 @@ def nodes_error(
     return with_code(error, ErrorCode.GRAPHQL_VALIDATION_FAILED)
 
 
+def filter_values_error(
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: Mapping[str, Any],
+    max_values: int,
+) -> GraphQLError | None:
+    """An error when the operation's filters, with these variables, hold more than
+    `max_values` values in all (a nested list's filter counts once per parent item)."""
+    fragments = fragment_definitions(document)
+    found = count_filter_values(operation.selection_set, fragments, variables)
+    if found <= max_values:
+        return None
+    error = GraphQLError(
+        f"this query's filters hold {found:,} values, more than the limit of "
+        f"{max_values:,}: send fewer ids or values, or fewer filtered lists"
+    )
+    return with_code(error, ErrorCode.BAD_USER_INPUT)
+
+
 def check_document(
     document: DocumentNode,
     operation_name: str | None,
@@ -126,6 +151,7 @@ def check_document(
     if errors or operation is None:
         return errors
     error = nodes_error(document, operation, variables, limits.max_query_nodes)
+    error = error or filter_values_error(document, operation, variables, limits.max_filter_values)
     return [] if error is None else [error]
 
 
@@ -166,6 +192,24 @@ class MaxNodesLimiter(SchemaExtension):
         operation = get_operation_ast(document, context.operation_name) if document else None
         if document is not None and operation is not None:
             error = nodes_error(document, operation, context.variables or {}, self.max_nodes)
+            if error is not None:
+                raise error
+        yield
+
+
+class MaxFilterValuesLimiter(SchemaExtension):
+    """Refuses operations whose filters hold more than `max_values` values in all."""
+
+    def __init__(self, max_values: int) -> None:
+        self.max_values = max_values
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        operation = get_operation_ast(document, context.operation_name) if document else None
+        if document is not None and operation is not None:
+            variables = context.variables or {}
+            error = filter_values_error(document, operation, variables, self.max_values)
             if error is not None:
                 raise error
         yield

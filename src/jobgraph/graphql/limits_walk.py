@@ -1,4 +1,5 @@
-"""Linear walks over a GraphQL document: depth, aliases, objects asked for; each fragment once."""
+"""Linear walks over a GraphQL document: depth, aliases, objects and filter values asked for;
+each fragment measured once."""
 
 from __future__ import annotations
 
@@ -13,15 +14,19 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     ListValueNode,
+    NullValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionNode,
     SelectionSetNode,
+    ValueNode,
     VariableNode,
 )
 
 from jobgraph.domain import DEFAULT_PAGE_SIZE
 
 PAGED_LISTS = {"jobs", "batches", "projects"}
+VALUED_ARGUMENTS = ("filter", "ids")  # the arguments whose values become SQL parameters
 
 # A selection set's weight, given the weights of the fragments it may spread. A spread whose
 # fragment has no weight (unknown, or closing a cycle) weighs nothing: the validator reports it.
@@ -235,5 +240,65 @@ def count_requested(
 
     def measure(inner: SelectionSetNode, counts: Mapping[str, int]) -> int:
         return requested_per_parent(inner, counts, variables)
+
+    return measure(selections, measure_fragments(fragments, measure))
+
+
+def _values_in(value: Any) -> int:
+    """How many scalar values a variable's JSON value holds (null holds none)."""
+    if isinstance(value, list):
+        return sum(_values_in(item) for item in value)
+    if isinstance(value, dict):
+        return sum(_values_in(item) for item in value.values())
+    return 0 if value is None else 1
+
+
+def _literal_values(node: ValueNode, variables: Mapping[str, Any]) -> int:
+    """How many scalar values an argument holds, literals and the variables inside them."""
+    if isinstance(node, VariableNode):
+        return _values_in(variables.get(node.name.value))
+    if isinstance(node, ListValueNode):
+        return sum(_literal_values(item, variables) for item in node.values)
+    if isinstance(node, ObjectValueNode):
+        return sum(_literal_values(field.value, variables) for field in node.fields)
+    return 0 if isinstance(node, NullValueNode) else 1
+
+
+def filter_values_per_parent(
+    selections: SelectionSetNode, fragment_values: Mapping[str, int], variables: Mapping[str, Any]
+) -> int:
+    """How many filter values the selection set sends to the database under one parent: each
+    field's `filter` (and `nodes(ids:)`), and below a list, its items' own, once per item."""
+    total = 0
+    for selection in selections.selections:
+        if isinstance(selection, FragmentSpreadNode):
+            total += fragment_values.get(selection.name.value, 0)
+        elif isinstance(selection, InlineFragmentNode):
+            total += filter_values_per_parent(selection.selection_set, fragment_values, variables)
+        elif isinstance(selection, FieldNode):
+            total += sum(
+                _literal_values(argument.value, variables)
+                for argument in selection.arguments or ()
+                if argument.name.value in VALUED_ARGUMENTS
+            )
+            below = selection.selection_set
+            if below:
+                size = _page_size(selection, variables)
+                each = filter_values_per_parent(below, fragment_values, variables)
+                total += each if size is None else size * each
+    return total
+
+
+def count_filter_values(
+    selections: SelectionSetNode | None,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+) -> int:
+    """The filter values the whole selection set sends to the database; linear, as above."""
+    if selections is None:
+        return 0
+
+    def measure(inner: SelectionSetNode, counts: Mapping[str, int]) -> int:
+        return filter_values_per_parent(inner, counts, variables)
 
     return measure(selections, measure_fragments(fragments, measure))

@@ -156,15 +156,23 @@ async def refuse_websocket(websocket: WebSocket) -> None:
 
 
 def route_error(
-    method: str, status: int, headers: Mapping[str, str] | None = None, accept: str | None = None
+    method: str,
+    status: int,
+    headers: Mapping[str, str] | None = None,
+    accept: str | None = None,
+    detail: str | None = None,
+    code: ErrorCode = ErrorCode.BAD_REQUEST,
 ) -> Response:
     """A GraphQL response for a request to /graphql that no route takes (a method other than
-    GET and POST), its Allow header kept, in the media type Accept asks for."""
-    if status == 405:
+    GET and POST) or that is refused before any route (`detail` says why), its Allow header
+    kept, in the media type Accept asks for."""
+    if detail is not None:
+        message = detail
+    elif status == 405:
         message = f"{method} is not allowed on {GRAPHQL_PATH}: use POST, or GET for queries."
     else:
         message = f"{method} {GRAPHQL_PATH} failed with HTTP status {status}."
-    error = RequestError(status, message, headers=headers)
+    error = RequestError(status, message, code, headers=headers)
     body = json.dumps(error.body(), separators=(",", ":")).encode()
     media = http.content_type(http.response_media(accept), status)
     return Response(body, status, error.headers, media)

@@ -17,7 +17,12 @@ from jobgraph.graphql.connections import Connection
 from jobgraph.graphql.context import Context
 from jobgraph.graphql.errors import ErrorCodes, MaskUnexpectedErrors, is_unexpected
 from jobgraph.graphql.inputs import DATETIME
-from jobgraph.graphql.limits import MaxAliasesLimiter, MaxDepthLimiter, MaxNodesLimiter
+from jobgraph.graphql.limits import (
+    MaxAliasesLimiter,
+    MaxDepthLimiter,
+    MaxFilterValuesLimiter,
+    MaxNodesLimiter,
+)
 from jobgraph.graphql.types import (
     PAGE_ARGUMENTS,
     Batch,
@@ -136,6 +141,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
             lambda: MaxNodesLimiter(max_nodes=settings.max_query_nodes),
+            lambda: MaxFilterValuesLimiter(max_values=settings.max_filter_values),
         ],
     )
 

@@ -2,7 +2,8 @@
 
 The event loop's process writes; helpers parse or generate. Results come back in task
 order, at most `depth` tasks are in flight (memory stays flat), and the pool is shut down
-whether the caller finishes, fails or is cancelled (Ctrl-C). With no helper processes the
+whether the caller finishes, fails or is cancelled (Ctrl-C); helpers also end on their own
+when the caller is killed. With no helper processes the
 tasks run in the calling process, one by one, with the same results.
 """
 
@@ -13,6 +14,8 @@ import gc
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -37,9 +40,21 @@ def default_processes() -> int:
     return 0 if cores < 2 else min(cores, 4)
 
 
-def _start_helper() -> None:
+PARENT_CHECK_SECONDS = 0.2
+
+
+def _exit_with(parent: int) -> None:
+    """End this helper as soon as `parent` is no longer its parent: the writer died, even by
+    kill -9, which leaves it no chance to shut the pool down."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+def _start_helper(parent: int) -> None:
     # Ctrl-C reaches the whole process group; the writer process alone decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     # Helpers build acyclic rows and live for one import: the cycle collector would only
     # rescan the rows in flight, a few microseconds a row.
     gc.disable()
@@ -75,7 +90,10 @@ async def ordered_map(
         return
     loop = asyncio.get_running_loop()
     pool = ProcessPoolExecutor(
-        processes, mp_context=multiprocessing.get_context("spawn"), initializer=_start_helper
+        processes,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_helper,
+        initargs=(os.getpid(),),
     )
     pending: deque[asyncio.Future[Result]] = deque()
     limit = depth if depth is not None else 2 * processes + 1

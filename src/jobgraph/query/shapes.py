@@ -6,7 +6,8 @@ where each value was. Two requests that differ only in values share that stateme
 
 What changes the SQL is part of the shape: which fields are set (None is structure), how many
 values a list holds (an empty list matches nothing), booleans (`errors: false` is `= 0`).
-Strings, numbers and times are values.
+Strings, numbers and times are values; so is a "one of" list (spec.ValueList), whole: one
+parameter, an array on PostgreSQL, expanded into one parameter per value on SQLite.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import BindParameter, bindparam
 
 from jobgraph.db.raw import VALUE_PREFIX
 from jobgraph.db.types import UTCDateTime
+from jobgraph.query.spec import ValueList
 
 Shape = Hashable
 
@@ -47,6 +49,9 @@ def _is_value(item: Any) -> bool:
 def _shape(item: Any, values: list[Any]) -> Shape:
     if item is None or isinstance(item, bool):
         return item
+    if isinstance(item, ValueList) and item:
+        values.append(tuple(item))
+        return ("list", len(item))  # SQLite's statement expands it; PostgreSQL's does not
     if _is_value(item):
         values.append(item)
         return "?"
@@ -63,6 +68,10 @@ def _shape(item: Any, values: list[Any]) -> Shape:
 def _template(item: Any, counter: list[int]) -> Any:
     if item is None or isinstance(item, bool):
         return item
+    if isinstance(item, ValueList) and item:
+        values: BindParameter[Any] = bindparam(parameter_name(counter[0]), expanding=True)
+        counter[0] += 1
+        return values
     if _is_value(item):
         # Times are typed here: a template's parameter may be compared in several places,
         # and each must store the instant as the UTC column type does.

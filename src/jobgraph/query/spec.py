@@ -97,6 +97,14 @@ def storable_text(name: str, value: str) -> str:
     return value
 
 
+class ValueList(tuple[str, ...]):
+    """The values of a "one of" list. A statement's shape holds one parameter for the whole
+    list (an array on PostgreSQL, `= ANY($1)`), so it never nears a driver's parameter limit
+    and lists of any length share PostgreSQL's statement."""
+
+    __slots__ = ()
+
+
 def checked_list(name: str, values: Sequence[Item] | None) -> tuple[Item, ...] | None:
     """The values of a "one of" list; refused beyond MAX_LIST_VALUES. None: no condition."""
     if values is None:
@@ -116,7 +124,7 @@ def checked_int(name: str, value: int | None) -> int | None:
 def texts(name: str, values: Sequence[str] | None) -> tuple[str, ...] | None:
     """A "one of" list of text values, each compared exactly as given (see checked_text)."""
     found = checked_list(name, values)
-    return None if found is None else tuple(checked_text(name, value) for value in found)
+    return None if found is None else ValueList(checked_text(name, value) for value in found)
 
 
 def canonical_id(text: str) -> str | None:
@@ -141,7 +149,7 @@ def ids(name: str, values: Iterable[str] | None) -> tuple[str, ...] | None:
     if found is None:
         return None
     kept = (canonical_id(checked_text(name, value)) for value in found)
-    return tuple(dict.fromkeys(value for value in kept if value is not None))
+    return ValueList(dict.fromkeys(value for value in kept if value is not None))
 
 
 def id_prefix(name: str, text: str | None) -> Prefix | None:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    BindParameter,
     Boolean,
     ColumnElement,
     and_,
@@ -22,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement as Column
 
 from jobgraph.db import models
-from jobgraph.db.types import has_errors, json_array_contains, likely_half
+from jobgraph.db.types import has_errors, json_array_contains, likely_half, one_of
 from jobgraph.query.spec import (
     BatchFilterSpec,
     JobFilterSpec,
@@ -40,9 +41,16 @@ PROJECT = models.project_table.c
 RESULT = models.job_result_table.c
 
 
-def _one_of(column: Column[Any], values: Sequence[object] | None) -> list[ColumnElement[bool]]:
+def _one_of(
+    column: Column[Any], values: Sequence[object] | BindParameter[Any] | None
+) -> list[ColumnElement[bool]]:
+    """`column` is one of the values. An empty list matches nothing. In a statement template
+    (shapes.py) a list is one parameter, an array on PostgreSQL; given values, a list is
+    SQLAlchemy's own `IN`, whose compiled form its cache may share with other values."""
     if values is None:
         return []
+    if isinstance(values, BindParameter):
+        return [one_of(column, values)]
     return [column.in_(values) if values else false()]
 
 

@@ -6,7 +6,7 @@ against a table, and one function describes a table for /docs."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
@@ -321,6 +321,10 @@ def read_all(items: Iterable[tuple[str, str]], parameters: dict[str, Parameter])
     return values
 
 
+def _value_list(values: Sequence[str] | None) -> spec.ValueList | None:
+    return None if values is None else spec.ValueList(values)
+
+
 def parse_job_query(items: Iterable[tuple[str, str]]) -> JobListQuery:
     """Read the query string's (name, value) pairs; InvalidParametersError lists all problems."""
     values = read_all(items, PARAMETERS)
@@ -330,8 +334,8 @@ def parse_job_query(items: Iterable[tuple[str, str]]) -> JobListQuery:
         batch_ids=spec.ids("batch_id", values.get("batch_id")),
         project_ids=spec.ids("project_id", values.get("project_id")),
         user_ids=spec.texts("user_id", values.get("user_id")),
-        statuses=values.get("status"),
-        origins=values.get("origin"),
+        statuses=_value_list(values.get("status")),
+        origins=_value_list(values.get("origin")),
         min_runs=values.get("min_runs"),
         max_runs=values.get("max_runs"),
         has_errors=values.get("errors"),

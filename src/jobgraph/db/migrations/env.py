@@ -39,7 +39,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_online() -> None:
-    engine = make_engine(_database_url())
+    engine = make_engine(_database_url(), create=True)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)

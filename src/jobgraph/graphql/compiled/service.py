@@ -41,7 +41,12 @@ from jobgraph.graphql.compiled.plan import (
 )
 from jobgraph.graphql.compiled.values import FallbackError
 from jobgraph.graphql.inputs import to_listing
-from jobgraph.graphql.limits import aliases_errors, depth_errors, nodes_error
+from jobgraph.graphql.limits import (
+    aliases_errors,
+    depth_errors,
+    filter_values_error,
+    nodes_error,
+)
 from jobgraph.query.spec import (
     BatchFilterSpec,
     FilterSpec,
@@ -201,7 +206,10 @@ class CompiledGraphQL:
         if isinstance(coerced, list):
             return None
         # The reference counts page sizes from the raw variables; so does this path, to agree.
-        if nodes_error(document.document, operation, variables, self._limits.max_query_nodes):
+        limits = self._limits
+        if nodes_error(document.document, operation, variables, limits.max_query_nodes):
+            return None
+        if filter_values_error(document.document, operation, variables, limits.max_filter_values):
             return None
         plan = self._plan(document, operation, coerced.coerced)
         return None if plan is None else _Request(plan, coerced)
