@@ -145,6 +145,7 @@ def test_serve_lets_workers_run_a_request_to_its_deadline(
     default); jobgraph waits longer than any request may run."""
     assert runner.invoke(app, ["migrate"]).exit_code == 0
     monkeypatch.setenv("JOBGRAPH_REQUEST_TIMEOUT_SECONDS", "42.5")
+    monkeypatch.setenv("JOBGRAPH_DEVELOPMENT", "true")  # serve checks its secret first
     started: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda *args, **options: started.update(options))
     result = runner.invoke(app, ["serve", "--workers", "2"])

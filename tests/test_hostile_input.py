@@ -15,7 +15,7 @@ from httpx import AsyncClient
 from jobgraph.db.engine import Database
 from jobgraph.domain import OrderDirection
 from jobgraph.query import reads
-from jobgraph.query.spec import JobFilterSpec, OffsetRequest, OrderTerm
+from jobgraph.query.spec import JobFilterSpec, OffsetRequest, OrderTerm, Scope
 from tests.factories import Factory, utc
 from tests.two_paths import JSON, body_of, two_paths
 
@@ -97,7 +97,8 @@ async def test_rest_offsets_near_the_64_bit_end_give_an_empty_page(
                 assert response.headers["Content-Range"] == f"{offset}-{offset}/3"
                 order = [OrderTerm(field, direction)]
                 request = OffsetRequest(100, offset)
-                page = await reads.list_offset_page(db, reads.JOBS, JobFilterSpec(), order, request)
+                every = JobFilterSpec(scope=Scope.everything())
+                page = await reads.list_offset_page(db, reads.JOBS, every, order, request)
                 assert (page.rows, page.total) == ([], 3)
 
 

@@ -29,7 +29,7 @@ from jobgraph.rest.docs import install_docs
 from jobgraph.rest.jsend import RestError, failure, route_failure
 from jobgraph.settings import Settings, load_settings
 
-logger = logging.getLogger("jobgraph")
+logger = logging.getLogger(__name__)
 
 
 class JobgraphApp(FastAPI):
