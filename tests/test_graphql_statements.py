@@ -60,11 +60,6 @@ def count_queries(app: FastAPI) -> Iterator[StatementCounter]:
     listeners.remove(counter.raw)
 
 
-def _on_postgres(db: Database) -> bool:
-    """PostgreSQL joins nested reads into their parent's statement (LATERAL); SQLite cannot."""
-    return db.engine.dialect.name == "postgresql"
-
-
 async def test_a_page_of_jobs_with_batch_and_project_takes_three_statements(
     client: AsyncClient, db: Database, count_queries: StatementCounter
 ) -> None:
@@ -76,7 +71,7 @@ async def test_a_page_of_jobs_with_batch_and_project_takes_three_statements(
         data = await run_graphql(client, JOBS_WITH_PARENTS, {"first": size})
         assert len(data["jobs"]["edges"]) == size
         counts.append(len(count_queries.statements))
-    assert counts == ([1, 1, 1] if _on_postgres(db) else [3, 3, 3])
+    assert counts == [3, 3, 3]
 
 
 async def test_a_project_tree_takes_one_statement_per_level(
@@ -93,39 +88,32 @@ async def test_a_project_tree_takes_one_statement_per_level(
         counts.append(len(count_queries.statements))
     # projects, batches, batch counts, job status counts, jobs, job counts, jobs' batches;
     # a page that holds a whole list needs no count, so bigger pages may take fewer.
-    # PostgreSQL reads projects, batches, jobs and the jobs' batches in one statement while
-    # the joined rows stay few; with 100 batches, or 100 jobs per batch, the jobs (and their
-    # batches) take a statement of their own.
-    if _on_postgres(db):
-        assert counts == [4, 3, 4, 3]
-    else:
-        assert counts[0] == 7
-        assert all(count <= 7 for count in counts)
+    assert counts[0] == 7
+    assert all(count <= 7 for count in counts)
 
 
-# Statements on SQLite, then on PostgreSQL.
 BENCHMARK_QUERIES = {
     "Q1 newest 100 with cursors": (
         "{ jobs(first: 100, orderBy: [{field: CREATED_AT, direction: DESC}, "
         "{field: ID, direction: DESC}]) { edges { cursor node { id status runs createdAt "
         "batchId projectId } } pageInfo { hasNextPage endCursor } } }",
-        (1, 1),
+        1,
     ),
     "Q2 one project's DONE/ERROR jobs with batch and project": (
         "query ($p: ID!) { jobs(first: 100, filter: {projectId: [$p], status: [DONE, ERROR]}) "
         "{ edges { cursor node { id status runs createdAt batch { id status deviceType } "
         "project { id name } } } pageInfo { hasNextPage endCursor } } }",
-        (3, 1),
+        3,
     ),
     "Q4 a project, its batches and their jobs": (
         "query ($p: ID!) { project(id: $p) { id name batches(first: 10) { edges { node { id "
         "status deviceType createdAt jobs(first: 10, orderBy: [{field: CREATION_ORDER, "
         "direction: ASC}]) { edges { node { id status runs createdAt } } } } } } } }",
-        (3, 1),
+        3,
     ),
     "Q5 a count alone": (
         "query ($p: ID!) { jobs(filter: {projectId: [$p], status: [ERROR]}) { totalCount } }",
-        (1, 1),
+        1,
     ),
 }
 
@@ -142,4 +130,4 @@ async def test_the_benchmark_queries_take_their_statement_budget(
     count_queries.reset()
     answer = await run_graphql(client, query, {"p": project})
     assert answer
-    assert len(count_queries.statements) == budget[_on_postgres(db)]
+    assert len(count_queries.statements) == budget

@@ -7,13 +7,11 @@ the reference path, over the columns a client selected instead of every column.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Select, false, func, literal, select, true, union_all
-from sqlalchemy.sql.base import ReadOnlyColumnCollection
+from sqlalchemy import Column, ColumnElement, Select, false, func, literal, select, union_all
 from sqlalchemy.sql.expression import Executable
 
 from jobgraph.db import models
@@ -26,20 +24,6 @@ from jobgraph.query.where import job_condition
 MEMBER = "_member"
 
 
-Order = Callable[[ReadOnlyColumnCollection[str, Any]], list[Any]]
-
-
-@dataclass(frozen=True)
-class _Parts:
-    """What a read is made of, so `joined` can build it inside a larger statement."""
-
-    kind: str
-    fixed: Hashable
-    variable: Any
-    build: Callable[[Any, str], Any]
-    order: Order  # its rows' order, over the columns of the read taken as a subquery
-
-
 @dataclass(frozen=True)
 class Read:
     """A statement to run: `build(dialect)` makes it from a template, once per shape."""
@@ -47,27 +31,13 @@ class Read:
     shape: Hashable
     values: list[Any]
     build: Callable[[str], Executable]
-    parts: _Parts | None = None
 
 
-def _unordered(_columns: ReadOnlyColumnCollection[str, Any]) -> list[Any]:
-    return []
-
-
-def _read(
-    kind: str,
-    fixed: Hashable,
-    variable: Any,
-    build: Callable[[Any, str], Any],
-    order: Order = _unordered,
-) -> Read:
+def _read(kind: str, fixed: Hashable, variable: Any, build: Callable[[Any, str], Any]) -> Read:
     """A Read whose `variable` part is split into shape and values; `fixed` is structure."""
     shape, values = shapes.split(variable)
     return Read(
-        (kind, fixed, shape),
-        values,
-        lambda dialect: build(shapes.template(variable), dialect),
-        _Parts(kind, fixed, variable, build, order),
+        (kind, fixed, shape), values, lambda dialect: build(shapes.template(variable), dialect)
     )
 
 
@@ -96,7 +66,7 @@ def page(
         )
 
     fixed = (entity.table.name, ordering.signature, _window_shape(listing), columns)
-    return _read("page", fixed, (listing.spec, keys), build, _window_order(ordering, listing))
+    return _read("page", fixed, (listing.spec, keys), build)
 
 
 def pages_by_parent(
@@ -134,13 +104,11 @@ def pages_by_parent(
             for index, parent_id in enumerate(ids)
         ]
         rows = (members[0] if len(members) == 1 else union_all(*members)).subquery()
-        return select(rows).order_by(*by_member(rows.c))
-
-    def by_member(rows: ReadOnlyColumnCollection[str, Any]) -> list[Any]:
-        return [rows[MEMBER], *_window_order(ordering, listing)(rows)]
+        in_order = ordering.clauses(reverse=listing.window.backward, source=rows.c)
+        return select(rows).order_by(rows.c[MEMBER], *in_order)
 
     fixed = (entity.table.name, ordering.signature, _window_shape(listing), parent, columns)
-    return _read("pages", fixed, (listing.spec, tuple(parent_ids), keys), build, by_member)
+    return _read("pages", fixed, (listing.spec, tuple(parent_ids), keys), build)
 
 
 @dataclass(frozen=True)
@@ -277,115 +245,6 @@ def job_results(job_ids: Sequence[str], scope: Scope) -> Read:
         return results_statement(*variable)
 
     return _read("results", None, (tuple(job_ids), scope), build)
-
-
-@dataclass(frozen=True)
-class Window:
-    """One window of a connection's rows within each parent row."""
-
-    ordering: Ordering
-    listing: Listing
-    keys: tuple[tuple[Any, ...] | None, tuple[Any, ...] | None]
-
-
-@dataclass(frozen=True)
-class Joined:
-    """Rows read with each row of a parent read, in the same statement (a LATERAL join).
-
-    Without a window: the one row whose id is the parent's `link` column (a to-one relation),
-    if `spec` (which carries the caller's scope) keeps it.
-    With one: the window of rows whose `link` column is the parent's id (a nested list).
-    Rows carry the parent's columns, then each joined read's `columns`, depth first; a
-    parent without a joined row has NULLs there.
-    """
-
-    entity: Entity[Any]
-    columns: tuple[str, ...]
-    link: str
-    spec: FilterSpec | None = None
-    window: Window | None = None
-    children: tuple[Joined, ...] = ()
-
-
-def joined(base: Read, children: Sequence[Joined]) -> Read:
-    """`base` with `children` joined to each of its rows (PostgreSQL only: LATERAL).
-
-    Rows come in the base's order, then in each joined window's order.
-    """
-    parts = base.parts
-    assert parts is not None, "only reads built here can be joined"
-
-    def build(variable: Any, dialect: str) -> Select[Any]:
-        base_variable, child_variables = variable
-        parent = parts.build(base_variable, dialect).subquery("j0")
-        names = itertools.count(1)
-        source: Any = parent
-        selected = list(parent.c)
-        order = parts.order(parent.c)
-
-        def attach(
-            above: ReadOnlyColumnCollection[str, Any],
-            items: Sequence[Joined],
-            variables: Sequence[Any],
-        ) -> None:
-            nonlocal source
-            for item, (own, below) in zip(items, variables, strict=True):
-                columns = _columns(item.entity, item.columns)
-                table = item.entity.table
-                statement: Any
-                if item.window is None:
-                    kept = item.entity.conditions(own)
-                    statement = select(*columns).where(table.c.id == above[item.link], *kept)
-                else:
-                    spec, (after, before) = own
-                    window = item.window
-                    statement = window_statement(
-                        item.entity,
-                        window.ordering,
-                        _with_spec(window.listing, spec),
-                        after,
-                        before,
-                        extra=table.c[item.link] == above["id"],
-                        columns=columns,
-                    )
-                rows = statement.lateral(f"j{next(names)}")
-                source = source.outerjoin(rows, true())
-                selected.extend(rows.c)
-                if item.window is not None:
-                    order.extend(_window_order(item.window.ordering, item.window.listing)(rows.c))
-                attach(rows.c, item.children, below)
-
-        attach(parent.c, children, child_variables)
-        return select(*selected).select_from(source).order_by(*order)
-
-    def variables(items: Sequence[Joined]) -> tuple[Any, ...]:
-        return tuple((_joined_values(item), variables(item.children)) for item in items)
-
-    def fixed(items: Sequence[Joined]) -> Hashable:
-        return tuple(
-            (
-                item.entity.table.name,
-                item.columns,
-                item.link,
-                None
-                if item.window is None
-                else (item.window.ordering.signature, _window_shape(item.window.listing)),
-                fixed(item.children),
-            )
-            for item in items
-        )
-
-    variable = (parts.variable, variables(children))
-    return _read("joined", (parts.kind, parts.fixed, fixed(children)), variable, build)
-
-
-def _joined_values(item: Joined) -> Any:
-    return item.spec if item.window is None else (item.window.listing.spec, item.window.keys)
-
-
-def _window_order(ordering: Ordering, listing: Listing) -> Order:
-    """A window's rows' order, over the same-named columns of a subquery."""
-    return lambda columns: ordering.clauses(reverse=listing.window.backward, source=columns)
 
 
 def _with_spec(listing: Listing, spec: Any) -> Listing:

@@ -8,11 +8,9 @@ raises FallbackError, and the reference executor answers it in full.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import functools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import FieldNode, GraphQLField
@@ -42,9 +40,6 @@ from jobgraph.query.spec import InvalidQueryError, Listing, Scope, lookup_id
 
 IDS_PER_READ = 512  # a power of two: lists are padded to one, so few shapes are compiled
 PARENTS_PER_READ = 256
-# Joining a nested list multiplies the rows of a read by its window; past this many rows
-# (an estimate from the windows' sizes) the list is read on its own instead.
-JOINED_ROWS = 4096
 STATUSES = [status.value for status in JobStatus]
 Row = RawRow
 
@@ -58,9 +53,6 @@ class Run:
     arguments: Callable[[GraphQLField, FieldNode], dict[str, Any]]
     listing: Callable[[Connection], Listing]
     scope: Scope
-    # Rows that a joined read brought for a plan's later reads, by id() of the ObjectPlan
-    # (a to-one's target: key -> row or None) or of the Connection (parent id -> rows by id).
-    known: dict[int, dict[Any, Any]] = field(default_factory=dict)
 
     async def fetch(self, read: selects.Read) -> list[Row]:
         return await self.reader.fetch(read)
@@ -106,20 +98,11 @@ async def _by_ids(plan: ObjectPlan, ids: Sequence[str], run: Run) -> dict[str, d
     unique = list(dict.fromkeys(ids))
     if not unique:
         return {}
-    known = run.known.get(id(plan))
-    if known is not None and all(key in known for key in unique):
-        rows = [known[key] for key in unique if known[key] is not None]
-    else:
-        reads = [
-            _joined(
-                run,
-                selects.rows_by_ids(plan.entity, _padded(chunk, chunk[0]), plan.columns, run.scope),
-                plan,
-                _Base(len(plan.columns), 0, len(chunk)),
-            )
-            for chunk in _chunks(unique, IDS_PER_READ)
-        ]
-        rows = [row for found in await asyncio.gather(*reads) for row in found]
+    reads = [
+        selects.rows_by_ids(plan.entity, _padded(chunk, chunk[0]), plan.columns, run.scope)
+        for chunk in _chunks(unique, IDS_PER_READ)
+    ]
+    rows = [row for found in await asyncio.gather(*(run.fetch(r) for r in reads)) for row in found]
     objects = await _objects(plan, rows, _positions(plan.columns), run)
     return {row[0]: obj for row, obj in zip(rows, objects, strict=True)}
 
@@ -240,9 +223,7 @@ async def _root_connection(connection: Connection, run: Run) -> dict[str, Any]:
     columns = _read_columns(connection, ordering)
     page = None
     if _reads_rows(connection.fields):
-        read = selects.page(connection.entity, ordering, listing, keys, columns)
-        base = _Base(len(columns), 0, listing.window.size + 1)
-        rows = await _joined(run, read, _first_node(connection), base)
+        rows = await run.fetch(selects.page(connection.entity, ordering, listing, keys, columns))
         page = paging.to_page(listing, ordering, rows)
     lists = _Lists(connection, listing, ordering, columns, [page], [None])
     return (await _connections(lists, run))[0]
@@ -254,13 +235,7 @@ async def _nested_connections(connection: Connection, parent_ids: list[str], run
     keys = paging.window_keys(ordering, listing.window)
     columns = _read_columns(connection, ordering)
     pages: list[Page[Row] | None] = [None] * len(parent_ids)
-    known = run.known.get(id(connection))
-    if known is not None and all(parent_id in known for parent_id in parent_ids):
-        pages = [
-            paging.to_page(listing, ordering, list(known[parent_id].values()))
-            for parent_id in parent_ids
-        ]
-    elif _reads_rows(connection.fields):
+    if _reads_rows(connection.fields):
         found = await _pages_by_parent(
             connection, listing, ordering, keys, columns, parent_ids, run
         )
@@ -282,18 +257,16 @@ async def _pages_by_parent(
     unique = list(dict.fromkeys(parent_ids))
     members: dict[str, list[Row]] = {parent_id: [] for parent_id in unique}
     for chunk in _chunks(unique, PARENTS_PER_READ):
-        padded = _padded(chunk, "")
         read = selects.pages_by_parent(
             connection.entity,
             ordering,
             connection.parent_column,
-            padded,
+            _padded(chunk, ""),
             listing,
             keys,
             columns,
         )
-        base = _Base(1 + len(columns), 1, len(padded) * (listing.window.size + 1))
-        for row in await _joined(run, read, _first_node(connection), base):
+        for row in await run.fetch(read):
             members[chunk[row[0]]].append(tuple(row)[1:])
     return {
         parent_id: paging.to_page(listing, ordering, rows) for parent_id, rows in members.items()
@@ -443,120 +416,6 @@ async def _totals(lists: _Lists, run: Run) -> list[int]:
         total if total is not None else counted.get(lists.parent_ids[index], 0)
         for index, total in enumerate(known)
     ]
-
-
-@dataclass(frozen=True)
-class _Base:
-    """A read's rows as `_joined` sees them: how wide, where the id is, how many at most."""
-
-    width: int
-    id_position: int
-    most_rows: int
-
-
-@dataclass(frozen=True)
-class _Fold:
-    """A read joined into its parent's statement, and the plan whose read it answers."""
-
-    joined: selects.Joined
-    owner: ObjectPlan | Connection
-    link_position: int  # a to-one's: where its key is in the parent's columns
-    folds: tuple[_Fold, ...]
-
-    @functools.cached_property
-    def width(self) -> int:
-        """Its columns and its folds' columns."""
-        return len(self.joined.columns) + sum(fold.width for fold in self.folds)
-
-
-async def _joined(run: Run, read: selects.Read, plan: ObjectPlan | None, base: _Base) -> list[Row]:
-    """The read's rows. On PostgreSQL, the reads its rows' to-one objects and (one per level)
-    nested lists would need are joined into the same statement, and their rows kept in
-    `run.known`, so one statement answers a whole tree of levels."""
-    folds: tuple[_Fold, ...] = ()
-    if plan is not None and run.reader.dialect == "postgresql":
-        positions = _positions(plan.columns)
-        shift = base.id_position  # pages carry their member index before the columns
-        folds = _folds(plan, positions, shift, run, JOINED_ROWS // max(base.most_rows, 1))
-    if not folds:
-        return await run.fetch(read)
-    rows = await run.fetch(selects.joined(read, [fold.joined for fold in folds]))
-    found: dict[tuple[Any, ...], Row] = {}
-    for row in rows:
-        found.setdefault(tuple(row[: base.id_position + 1]), tuple(row[: base.width]))
-        _keep(run, row, folds, 0, row[base.id_position], base.width)
-    return list(found.values())
-
-
-def _folds(
-    plan: ObjectPlan, positions: dict[str, int], shift: int, run: Run, budget: int
-) -> tuple[_Fold, ...]:
-    """What of `plan`'s reads can join its rows' read: every to-one, and one nested list
-    while the rows it multiplies stay within `budget` (none below a to-one: a to-one's
-    object repeats on many rows, and would read its list again for each)."""
-    found = []
-    for part in plan.fields:
-        if isinstance(part, ToOne):
-            target = part.target
-            inner = _folds(target, _positions(target.columns), 0, run, 0)
-            kept = dataclasses.replace(target.entity.blank, scope=run.scope)
-            joined = selects.Joined(
-                target.entity, target.columns, part.foreign_key, kept, children=_joins(inner)
-            )
-            found.append(_Fold(joined, target, shift + positions[part.foreign_key], inner))
-    for part in plan.fields:
-        if not (isinstance(part, Connection) and _reads_rows(part.fields)):
-            continue
-        listing = run.listing(part)
-        size = listing.window.size + 1
-        if size > budget or part.parent_column is None:
-            break
-        ordering = part.entity.ordering(listing.order)
-        if ordering.nullable_lead() is not None:
-            break  # read in two parts (paging.ordered), whose subqueries would not correlate
-        window = selects.Window(ordering, listing, paging.window_keys(ordering, listing.window))
-        columns = _read_columns(part, ordering)
-        node = _first_node(part)
-        inner = () if node is None else _folds(node, _positions(columns), 0, run, budget // size)
-        joined = selects.Joined(
-            part.entity, columns, part.parent_column, window=window, children=_joins(inner)
-        )
-        found.append(_Fold(joined, part, 0, inner))
-        break  # two lists on one level would multiply each other's rows
-    return tuple(found)
-
-
-def _joins(folds: Sequence[_Fold]) -> tuple[selects.Joined, ...]:
-    return tuple(fold.joined for fold in folds)
-
-
-def _keep(
-    run: Run, row: Row, folds: Sequence[_Fold], parent: int, parent_id: Any, start: int
-) -> None:
-    """Keep each fold's part of a joined row in `run.known`.
-
-    `parent`: where the parent's columns start; `start`: where the first fold's start.
-    """
-    for fold in folds:
-        own_id = row[start]
-        own = tuple(row[start : start + len(fold.joined.columns)])
-        known = run.known.setdefault(id(fold.owner), {})
-        if fold.joined.window is None:
-            key = row[parent + fold.link_position]
-            if key is not None:
-                known[key] = None if own_id is None else own
-        elif parent_id is not None:
-            window = known.setdefault(parent_id, {})
-            if own_id is not None:
-                window.setdefault(own_id, own)
-        if own_id is not None:
-            _keep(run, row, fold.folds, start, own_id, start + len(fold.joined.columns))
-        start += fold.width
-
-
-def _first_node(connection: Connection) -> ObjectPlan | None:
-    nodes = _node_plans(connection.fields)
-    return nodes[0] if nodes else None
 
 
 def _node_plans(fields: Sequence[ConnectionField]) -> list[ObjectPlan]:
