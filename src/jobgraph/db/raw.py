@@ -11,13 +11,13 @@ import asyncio
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Hashable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 from urllib.parse import quote
 
 import asyncpg
@@ -39,8 +39,11 @@ class ReadFailedError(RuntimeError):
 
 
 # A pooled PostgreSQL connection found dead (the server ended it: pg_terminate_backend, a
-# restart, an idle timeout). Reads change nothing, so one retry on a fresh connection is safe;
-# the dead one is closed first. A database that is down fails the retry too.
+# restart, an idle timeout). Reads change nothing, so a retry on a fresh connection is safe;
+# the dead one is closed first. A few tries, since connections are often ended together and
+# the next one may go the same way. A database that is down fails every try at once.
+READ_TRIES = 3
+Answer = TypeVar("Answer")
 LOST_CONNECTION = (
     asyncpg.ConnectionDoesNotExistError,
     asyncpg.AdminShutdownError,
@@ -155,23 +158,23 @@ class RawReader:
 
     async def fetch(self, statement: Statement) -> list[RawRow]:
         """The statement's rows; ReadFailedError when the database does not answer."""
-        try:
-            try:
-                return await self._fetch(statement)
-            except LOST_CONNECTION:  # a pooled connection the server closed: once more
-                return await self._fetch(statement)
-        except DRIVER_ERRORS as error:
-            raise ReadFailedError(str(error)) from error
+        return await self._tried(lambda: self._fetch(statement))
 
     async def fetch_with_count(
         self, page: Statement, count: Statement, needs_count: Callable[[list[RawRow]], bool]
     ) -> tuple[list[RawRow], int | None]:
         """A page and, when `needs_count(rows)`, the count, both read in one snapshot."""
+        return await self._tried(lambda: self._fetch_with_count(page, count, needs_count))
+
+    async def _tried(self, read: Callable[[], Awaitable[Answer]]) -> Answer:
+        """The read's answer, tried again on a connection the server closed."""
         try:
-            try:
-                return await self._fetch_with_count(page, count, needs_count)
-            except LOST_CONNECTION:
-                return await self._fetch_with_count(page, count, needs_count)
+            for _ in range(READ_TRIES - 1):
+                try:
+                    return await read()
+                except LOST_CONNECTION:
+                    continue
+            return await read()
         except DRIVER_ERRORS as error:
             raise ReadFailedError(str(error)) from error
 
