@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     ColumnElement,
     Select,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy import cast as cast_
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import True_
 from sqlalchemy.sql.expression import Executable
@@ -51,6 +53,18 @@ class UnscopedReadError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class KeptCounts:
+    """A table of row counts per a few columns, kept by triggers (PostgreSQL): its `total`
+    column, and a filter's condition over its rows, None when the filter names other columns."""
+
+    table: Table
+    condition: Callable[[Any], ColumnElement[bool] | None]
+
+    def total(self) -> ColumnElement[int]:
+        return cast_(func.coalesce(func.sum(self.table.c.total), 0), BigInteger)
+
+
+@dataclass(frozen=True)
 class Entity(Generic[Row]):
     """What the core needs to list one kind of row."""
 
@@ -60,6 +74,7 @@ class Entity(Generic[Row]):
     default_order: OrderTerm
     blank: FilterSpec  # the filter that keeps every row
     kept_total: Table | None = None  # a one-row table holding the row count (PostgreSQL)
+    kept_counts: KeptCounts | None = None  # row counts per a few columns (PostgreSQL)
 
     def ordering(self, terms: Sequence[OrderTerm]) -> Ordering:
         return Ordering.of(self.table, terms, self.default_order)
@@ -311,29 +326,62 @@ async def offset_page(
     return await entity.fetch(conn, statement)
 
 
-async def count(conn: AsyncConnection, entity: Entity[Row], spec: FilterSpec) -> int:
-    """How many rows match; an unfiltered count reads a kept total where there is one."""
+def _kept(
+    entity: Entity[Any], spec: Any, dialect: str
+) -> tuple[KeptCounts, ColumnElement[bool]] | None:
+    """The kept counts that answer a count of the filter, with its condition over them."""
+    if dialect != "postgresql" or entity.kept_counts is None:
+        return None
+    condition = entity.kept_counts.condition(spec)
+    return None if condition is None else (entity.kept_counts, condition)
+
+
+def count_statement(entity: Entity[Any], spec: Any, dialect: str) -> Select[Any]:
+    """How many rows match: read from kept counts where they answer it (PostgreSQL), else
+    counted. `spec` may be a statement template (shapes.py)."""
     conditions = entity.conditions(spec)
-    if not conditions and entity.kept_total is not None and conn.dialect.name == "postgresql":
-        statement = select(entity.kept_total.c.total)
-    else:
-        statement = select(func.count()).select_from(entity.table).where(*conditions)
+    if not conditions and entity.kept_total is not None and dialect == "postgresql":
+        return select(entity.kept_total.c.total)
+    if (kept := _kept(entity, spec, dialect)) is not None:
+        counts, condition = kept
+        return select(counts.total()).where(condition)
+    return select(func.count()).select_from(entity.table).where(*conditions)
+
+
+def counts_by_parent_statement(
+    entity: Entity[Any], parent: str, parent_ids: Any, spec: Any, dialect: str
+) -> Select[Any]:
+    """(parent id, count) for each parent with matching rows (`parent` names a column)."""
+    conditions = entity.conditions(spec)
+    if (kept := _kept(entity, spec, dialect)) is not None:
+        counts, condition = kept
+        column, total = counts.table.c[parent], counts.total()
+        return (
+            select(column, total)
+            .where(condition, column.in_(parent_ids))
+            .group_by(column)
+            .having(total > 0)
+        )
+    column = entity.table.c[parent]
+    return select(column, func.count()).where(*conditions, column.in_(parent_ids)).group_by(column)
+
+
+async def count(conn: AsyncConnection, entity: Entity[Row], spec: FilterSpec) -> int:
+    """How many rows match; kept counts answer it where they can."""
+    statement = count_statement(entity, spec, conn.dialect.name)
     return int((await conn.execute(statement)).scalar_one())
 
 
 async def counts_by_parent(
     conn: AsyncConnection,
     entity: Entity[Row],
-    parent: Column[str],
+    parent: str,
     parent_ids: Sequence[str],
     spec: FilterSpec,
 ) -> dict[str, int]:
     """How many rows match within each parent (0 where none)."""
-    statement = (
-        select(parent, func.count())
-        .where(*entity.conditions(spec), parent.in_(list(set(parent_ids))))
-        .group_by(parent)
-    )
+    unique = list(set(parent_ids))
+    statement = counts_by_parent_statement(entity, parent, unique, spec, conn.dialect.name)
     found = {key: int(total) for key, total in (await conn.execute(statement)).all()}
     return {parent_id: found.get(parent_id, 0) for parent_id in parent_ids}
 

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from jobgraph.db import models
 from jobgraph.db.engine import Database
 from jobgraph.db.raw import RawReader, RawRow
 from jobgraph.domain import OrderDirection
 from jobgraph.query import paging, selects
-from jobgraph.query.paging import MAX_LIMIT, Entity, Page, Row
+from jobgraph.query.paging import MAX_LIMIT, Entity, KeptCounts, Page, Row
 from jobgraph.query.spec import (
     BatchFilterSpec,
     FilterSpec,
@@ -25,7 +25,12 @@ from jobgraph.query.spec import (
     ProjectFilterSpec,
     Scope,
 )
-from jobgraph.query.where import batch_condition, job_condition, project_condition
+from jobgraph.query.where import (
+    batch_condition,
+    job_condition,
+    job_count_condition,
+    project_condition,
+)
 
 NEWEST_FIRST = OrderTerm("created_at", OrderDirection.DESC)
 
@@ -36,6 +41,7 @@ JOBS = Entity(
     NEWEST_FIRST,
     JobFilterSpec(),
     kept_total=models.job_total_table,
+    kept_counts=KeptCounts(models.job_count_table, job_count_condition),
 )
 BATCHES = Entity(models.Batch, models.batch_table, batch_condition, NEWEST_FIRST, BatchFilterSpec())
 PROJECTS = Entity(
@@ -105,8 +111,7 @@ async def counts_by_parent(
 ) -> dict[str, int]:
     """How many matching rows each parent holds."""
     async with db.read() as conn:
-        column = entity.table.c[parent]
-        return await paging.counts_by_parent(conn, entity, column, parent_ids, spec)
+        return await paging.counts_by_parent(conn, entity, parent, parent_ids, spec)
 
 
 async def rows_by_ids(
@@ -206,17 +211,12 @@ async def job_counts_by_status(
 ) -> dict[str, dict[str, int]]:
     """For each batch, how many of its jobs within the scope are in each status (statuses
     with none left out)."""
-    job = models.job_table.c
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     unique = list(dict.fromkeys(batch_ids))
-    visible = JOBS.conditions(JobFilterSpec(scope=scope))
     async with db.read() as conn:
         for start in range(0, len(unique), IDS_PER_STATEMENT):
-            statement = (
-                select(job.batch_id, job.status, func.count())
-                .where(job.batch_id.in_(unique[start : start + IDS_PER_STATEMENT]), *visible)
-                .group_by(job.batch_id, job.status)
-            )
+            chunk = unique[start : start + IDS_PER_STATEMENT]
+            statement = selects.job_status_counts_statement(chunk, scope, conn.dialect.name)
             for batch_id, status, total in (await conn.execute(statement)).all():
                 counts[batch_id][status] = int(total)
     return {batch_id: counts.get(batch_id, {}) for batch_id in batch_ids}

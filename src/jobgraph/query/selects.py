@@ -17,11 +17,20 @@ from sqlalchemy.sql.expression import Executable
 from jobgraph.db import models
 from jobgraph.query import shapes
 from jobgraph.query.order import Ordering
-from jobgraph.query.paging import MAX_LIMIT, Entity, ordered, window_statement
+from jobgraph.query.paging import (
+    MAX_LIMIT,
+    Entity,
+    KeptCounts,
+    count_statement,
+    counts_by_parent_statement,
+    ordered,
+    window_statement,
+)
 from jobgraph.query.spec import FilterSpec, JobFilterSpec, Listing, OffsetRequest, Scope
-from jobgraph.query.where import job_condition
+from jobgraph.query.where import job_condition, job_count_condition
 
 MEMBER = "_member"
+JOBS_KEPT = KeptCounts(models.job_count_table, job_count_condition)
 
 
 @dataclass(frozen=True)
@@ -147,13 +156,10 @@ def offset_page(
 
 
 def count(entity: Entity[Any], spec: FilterSpec) -> Read:
-    """How many rows match; unfiltered jobs on PostgreSQL read the kept total."""
+    """How many rows match (paging.count_statement)."""
 
     def build(template: Any, dialect: str) -> Select[Any]:
-        conditions = entity.conditions(template)
-        if not conditions and entity.kept_total is not None and dialect == "postgresql":
-            return select(entity.kept_total.c.total)
-        return select(func.count()).select_from(entity.table).where(*conditions)
+        return count_statement(entity, template, dialect)
 
     return _read("count", entity.table.name, spec, build)
 
@@ -162,15 +168,10 @@ def counts_by_parent(
     entity: Entity[Any], parent: str, parent_ids: Sequence[str], spec: FilterSpec
 ) -> Read:
     """(parent id, count) for each parent with matching rows."""
-    column = entity.table.c[parent]
 
-    def build(variable: Any, _dialect: str) -> Select[Any]:
+    def build(variable: Any, dialect: str) -> Select[Any]:
         template, ids = variable
-        return (
-            select(column, func.count())
-            .where(*entity.conditions(template), column.in_(ids))
-            .group_by(column)
-        )
+        return counts_by_parent_statement(entity, parent, ids, template, dialect)
 
     return _read("counts", (entity.table.name, parent), (spec, tuple(parent_ids)), build)
 
@@ -212,20 +213,44 @@ def _visible_jobs(scope: Scope) -> list[ColumnElement[bool]]:
     return [] if scope.project_ids is None else [job_condition(JobFilterSpec(scope=scope))]
 
 
+def job_status_counts_statement(batch_ids: Any, scope: Any, dialect: str) -> Select[Any]:
+    """(batch id, status, count) for each status that the batches' jobs within the scope are
+    in; read from the kept counts on PostgreSQL."""
+    visible = JobFilterSpec(scope=scope)
+    if dialect == "postgresql":
+        kept = models.job_count_table.c
+        total = JOBS_KEPT.total()
+        return (
+            select(kept.batch_id, kept.status, total)
+            .where(_among(kept.batch_id, batch_ids), *_true_or(job_count_condition(visible)))
+            .group_by(kept.batch_id, kept.status)
+            .having(total > 0)
+        )
+    job = models.job_table.c
+    return (
+        select(job.batch_id, job.status, func.count())
+        .where(_among(job.batch_id, batch_ids), *_visible_jobs(scope))
+        .group_by(job.batch_id, job.status)
+    )
+
+
 def job_status_counts(batch_ids: Sequence[str], scope: Scope) -> Read:
     """(batch id, status, count) for each status that the batches' jobs within the scope
     are in."""
-    job = models.job_table.c
 
-    def build(variable: Any, _dialect: str) -> Select[Any]:
+    def build(variable: Any, dialect: str) -> Select[Any]:
         template, within = variable
-        return (
-            select(job.batch_id, job.status, func.count())
-            .where(job.batch_id.in_(template) if template else false(), *_visible_jobs(within))
-            .group_by(job.batch_id, job.status)
-        )
+        return job_status_counts_statement(template, within, dialect)
 
     return _read("status_counts", None, (tuple(batch_ids), scope), build)
+
+
+def _among(column: Column[str], ids: Any) -> ColumnElement[bool]:
+    return column.in_(ids) if ids else false()
+
+
+def _true_or(condition: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
+    return [] if condition is None else [condition]
 
 
 def results_statement(job_ids: Any, scope: Scope) -> Select[Any]:

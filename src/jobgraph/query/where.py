@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -39,6 +40,12 @@ JOB = models.job_table.c
 BATCH = models.batch_table.c
 PROJECT = models.project_table.c
 RESULT = models.job_result_table.c
+COUNT = models.job_count_table.c
+
+# The job filter fields that job_count rows hold, besides the ways of composing filters.
+KEPT_FIELDS = frozenset(
+    {"batch_ids", "project_ids", "statuses", "scope", "all_of", "any_of", "none_of"}
+)
 
 
 def _one_of(
@@ -171,6 +178,30 @@ def job_condition(spec: JobFilterSpec) -> ColumnElement[bool]:
     if spec.end_date is not None:  # jobs ended at or before it
         parts += _below(JOB.end_timestamp, spec.end_date, inclusive=True)
     return _compose(spec, parts, job_condition)
+
+
+def job_count_condition(spec: JobFilterSpec) -> ColumnElement[bool] | None:
+    """The same filter over job_count rows (jobs per project, batch and status), or None
+    when it names anything else, whose count then reads the jobs themselves."""
+    return _count_condition(spec) if _counted(spec) else None
+
+
+def _counted(spec: JobFilterSpec) -> bool:
+    others = (f.name for f in dataclasses.fields(spec) if f.name not in KEPT_FIELDS)
+    if any(getattr(spec, name) is not None for name in others):
+        return False
+    children = (*spec.all_of, *(spec.any_of or ()), *filter(None, (spec.none_of,)))
+    return all(_counted(child) for child in children)
+
+
+def _count_condition(spec: JobFilterSpec) -> ColumnElement[bool]:
+    parts = [
+        *_one_of(COUNT.batch_id, spec.batch_ids),
+        *_one_of(COUNT.project_id, spec.project_ids),
+        *_one_of(COUNT.status, spec.statuses),
+        *_visible(COUNT.project_id, spec.scope),
+    ]
+    return _compose(spec, parts, _count_condition)
 
 
 def batch_condition(spec: BatchFilterSpec) -> ColumnElement[bool]:

@@ -7,8 +7,8 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from jobgraph.db import models
 from jobgraph.db.engine import make_engine
-from jobgraph.db.models import metadata
 from jobgraph.settings import load_settings
 
 config = context.config
@@ -18,18 +18,16 @@ def _database_url() -> str:
     return config.get_main_option("sqlalchemy.url") or load_settings().database_url
 
 
-# Kept by hand-written migrations only (PostgreSQL triggers), not by the models.
-UNMODELLED_TABLES = {"job_total"}
-
-
 def _modelled(obj: object, name: str | None, type_: str, reflected: bool, other: object) -> bool:
-    return not (type_ == "table" and name in UNMODELLED_TABLES)
+    if type_ == "index":  # an index of a trigger-kept table
+        return getattr(getattr(obj, "table", None), "name", None) not in models.TRIGGER_KEPT_TABLES
+    return not (type_ == "table" and name in models.TRIGGER_KEPT_TABLES)
 
 
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=models.metadata,
         include_object=_modelled,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
@@ -49,7 +47,7 @@ async def _run_online() -> None:
 
 
 if context.is_offline_mode():
-    context.configure(url=_database_url(), target_metadata=metadata, literal_binds=True)
+    context.configure(url=_database_url(), target_metadata=models.metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 else:
