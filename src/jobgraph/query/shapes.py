@@ -7,7 +7,8 @@ where each value was. Two requests that differ only in values share that stateme
 What changes the SQL is part of the shape: which fields are set (None is structure), how many
 values a list holds (an empty list matches nothing), booleans (`errors: false` is `= 0`).
 Strings, numbers and times are values; so is a "one of" list (spec.ValueList), whole: one
-parameter, an array on PostgreSQL, expanded into one parameter per value on SQLite.
+parameter, an array on PostgreSQL, expanded into one parameter per value on SQLite. A list of
+one value is an equality, which lets PostgreSQL read an index in order.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ def _is_value(item: Any) -> bool:
 def _shape(item: Any, values: list[Any]) -> Shape:
     if item is None or isinstance(item, bool):
         return item
+    if isinstance(item, ValueList) and len(item) == 1:
+        values.append(item[0])
+        return ("list", 1)
     if isinstance(item, ValueList) and item:
         values.append(tuple(item))
         return ("list", len(item))  # SQLite's statement expands it; PostgreSQL's does not
@@ -68,6 +72,12 @@ def _shape(item: Any, values: list[Any]) -> Shape:
 def _template(item: Any, counter: list[int]) -> Any:
     if item is None or isinstance(item, bool):
         return item
+    if isinstance(item, ValueList) and len(item) == 1:
+        # One value: `column = $1`, so PostgreSQL may walk an index on (column, order) in
+        # order; `= ANY($1)` on a leading column gives up the index's order.
+        single: BindParameter[Any] = bindparam(parameter_name(counter[0]))
+        counter[0] += 1
+        return single
     if isinstance(item, ValueList) and item:
         values: BindParameter[Any] = bindparam(parameter_name(counter[0]), expanding=True)
         counter[0] += 1

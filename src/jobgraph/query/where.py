@@ -56,8 +56,8 @@ def _one_of(
     SQLAlchemy's own `IN`, whose compiled form its cache may share with other values."""
     if values is None:
         return []
-    if isinstance(values, BindParameter):
-        return [one_of(column, values)]
+    if isinstance(values, BindParameter):  # a template's list, or its one value (shapes.py)
+        return [one_of(column, values) if values.expanding else column == values]
     return [column.in_(values) if values else false()]
 
 
