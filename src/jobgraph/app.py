@@ -35,12 +35,18 @@ logger = logging.getLogger(__name__)
 class JobgraphApp(FastAPI):
     """FastAPI, with one shortcut: a JSON query POSTed to /graphql by a client that is not a
     browser (no Origin header, so no CORS to answer) meets the compiled path before the
-    middleware stack. Everything else, and whatever that path hands on, takes the full stack."""
+    middleware stack. Everything else, and whatever that path hands on, takes the full stack
+    (once: other paths never enter the shortcut)."""
 
     edge: ASGIApp | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.edge is not None and scope["type"] == "http" and not _has_origin(scope):
+        if (
+            self.edge is not None
+            and scope["type"] == "http"
+            and scope["path"] == GRAPHQL_PATH
+            and not _has_origin(scope)
+        ):
             scope["app"] = self
             await self.edge(scope, receive, send)
         else:

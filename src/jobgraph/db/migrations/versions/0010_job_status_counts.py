@@ -49,9 +49,12 @@ UPGRADE = [
         total bigint NOT NULL,
         PRIMARY KEY (project_id, batch_id, status)
     )""",
-    "CREATE INDEX ix_job_count_batch_status ON job_count (batch_id, status)",
     """INSERT INTO job_count (project_id, batch_id, status, total)
     SELECT project_id, batch_id, status, count(*) FROM job GROUP BY project_id, batch_id, status""",
+    # A project's or a batch's counts in some statuses, summed from the index alone.
+    "CREATE INDEX ix_job_count_project_status ON job_count (project_id, status) INCLUDE (total)",
+    "CREATE INDEX ix_job_count_batch_status ON job_count (batch_id, status) INCLUDE (total)",
+    "ANALYZE job_count",
     _function("job_count_added", ADD.format(changes=ADDED)),
     _function("job_count_removed", ADD.format(changes=REMOVED)),
     _function("job_count_changed", ADD.format(changes=f"{ADDED} UNION ALL {REMOVED}")),
