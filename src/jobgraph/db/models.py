@@ -90,6 +90,8 @@ class Job(SQLModel, table=True):
     __table_args__ = (
         Index("ix_job_created_at_id", "created_at", "id"),
         Index("ix_job_batch_created_at_id", "batch_id", "created_at", "id"),
+        # A batch's jobs in the order they were submitted.
+        Index("ix_job_batch_creation_order_id", "batch_id", "creation_order", "id"),
         Index("ix_job_project_created_at_id", "project_id", "created_at", "id"),
         # A project's jobs in some statuses: counted from this index alone, listed in order.
         Index("ix_job_project_status_created_at_id", "project_id", "status", "created_at", "id"),
