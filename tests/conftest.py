@@ -79,6 +79,7 @@ def open_settings(database_url: str, **overrides: Any) -> Settings:
         "development": True,
         "auth_disabled": True,
         "allowed_hosts": ["testserver", "127.0.0.1"],
+        "freeze_startup_heap": False,  # hundreds of apps per run: no full collection each
     }
     return Settings(database_url=database_url, **(values | overrides))
 

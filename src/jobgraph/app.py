@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -146,6 +147,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.state.compiled_graphql = CompiledGraphQL(
                     schema, reader, settings, settings.document_cache_size
                 )
+            if settings.freeze_startup_heap:
+                gc.collect()
+                gc.freeze()
             yield
         finally:
             await reader.close()
