@@ -47,8 +47,20 @@ def _is_value(item: Any) -> bool:
     return isinstance(item, str | int | float | datetime) and not isinstance(item, bool)
 
 
+# Field names per dataclass: dataclasses.fields() rebuilds its tuple on every call, and the
+# shape of every read walks a whole filter spec.
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return names
+
+
 def _shape(item: Any, values: list[Any]) -> Shape:
-    if item is None or isinstance(item, bool):
+    if item is None or item is True or item is False:
         return item
     if isinstance(item, ValueList) and len(item) == 1:
         values.append(item[0])
@@ -60,11 +72,12 @@ def _shape(item: Any, values: list[Any]) -> Shape:
         values.append(item)
         return "?"
     if isinstance(item, tuple | list):
-        return tuple(_shape(part, values) for part in item)
+        return tuple([_shape(part, values) for part in item])
     if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        kind = type(item)
         return (
-            type(item).__name__,
-            tuple(_shape(getattr(item, f.name), values) for f in dataclasses.fields(item)),
+            kind.__name__,
+            tuple([_shape(getattr(item, name), values) for name in _field_names(kind)]),
         )
     raise TypeError(f"cannot take the shape of {type(item).__name__}")
 
@@ -93,7 +106,7 @@ def _template(item: Any, counter: list[int]) -> Any:
         return tuple(_template(part, counter) for part in item)
     if dataclasses.is_dataclass(item) and not isinstance(item, type):
         copy = object.__new__(type(item))  # no __init__: a template holds parameters
-        for f in dataclasses.fields(item):
-            object.__setattr__(copy, f.name, _template(getattr(item, f.name), counter))
+        for name in _field_names(type(item)):
+            object.__setattr__(copy, name, _template(getattr(item, name), counter))
         return copy
     raise TypeError(f"cannot make a template of {type(item).__name__}")

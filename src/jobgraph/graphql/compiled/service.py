@@ -91,6 +91,9 @@ class _Request:
     plan: OperationPlan
     variables: VariableValues
     arguments: dict[int, Any] = field(default_factory=dict)  # by id() of the field node
+    # The last caller's scope and its listing, by id() of the field node: callers in turn
+    # with one scope (a service token, or authentication off) reuse it.
+    scoped: dict[int, tuple[Scope, Listing]] = field(default_factory=dict)
 
 
 class _DirectiveVariables(Visitor):
@@ -244,11 +247,17 @@ class CompiledGraphQL:
 
         def listing(connection: Connection) -> Listing:
             # Inputs are frozen once converted, so one request's listing serves its repeats.
-            found: Listing | None = request.arguments.get(id(connection.node))
+            node = id(connection.node)
+            last = request.scoped.get(node)
+            if last is not None and last[0] == scope:
+                return last[1]
+            found: Listing | None = request.arguments.get(node)
             if found is None:
                 empty = NO_FILTER[connection.entity.table.name]
                 found = to_listing(empty, **arguments(connection.definition, connection.node))
-                request.arguments[id(connection.node)] = found
-            return found.scoped(scope)
+                request.arguments[node] = found
+            within = found.scoped(scope)
+            request.scoped[node] = (scope, within)
+            return within
 
         return Run(self.reader, arguments, listing, scope)
