@@ -81,6 +81,10 @@ async def _assert_counts_follow(
             params = [("project_id", project), *(("status", s) for s in statuses)]
             page = (await client.get("/api/v2/jobs", params=[*params, ("limit", 1)])).json()
             assert page["pagination"]["total"] == expected
+            for offset in (expected, 10_000):  # past the end: no rows, the same total
+                past = [*params, ("limit", 5), ("offset", offset)]
+                page = (await client.get("/api/v2/jobs", params=past)).json()
+                assert (page["data"], page["pagination"]["total"]) == ([], expected)
             variables = {"project": project, "statuses": statuses}
             answer = await run_graphql(client, COUNTS_QUERY, variables)
             assert answer["jobs"]["totalCount"] == expected

@@ -336,6 +336,15 @@ def _kept(
     return None if condition is None else (entity.kept_counts, condition)
 
 
+def counts_cheaply(entity: Entity[Any], spec: Any, dialect: str) -> bool:
+    """Whether the filter's count reads a kept total or kept counts, not one entry per row."""
+    if dialect != "postgresql":
+        return False
+    if not entity.conditions(spec) and entity.kept_total is not None:
+        return True
+    return _kept(entity, spec, dialect) is not None
+
+
 def count_statement(entity: Entity[Any], spec: Any, dialect: str) -> Select[Any]:
     """How many rows match: read from kept counts where they answer it (PostgreSQL), else
     counted. `spec` may be a statement template (shapes.py)."""

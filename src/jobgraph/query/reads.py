@@ -165,12 +165,21 @@ async def list_job_rows(
 ) -> tuple[list[RawRow], int]:
     """list_jobs over chosen columns, as the driver returns them: the REST list's fast read.
 
-    The same statements and the same rule for when to count, in one snapshot."""
+    The same statements and the same rule for when to count, in one snapshot. Where kept
+    counts answer the count, it comes with the page, in one statement."""
     ordering = JOBS.ordering(order)
 
     def needs_count(rows: list[RawRow]) -> bool:
         return not (len(rows) < request.limit and (rows or request.offset == 0))
 
+    if paging.counts_cheaply(JOBS, spec, reader.dialect):
+        page = selects.offset_page(JOBS, ordering, spec, request, columns, with_total=True)
+        rows = await reader.fetch(page)
+        if rows:
+            return [row[:-1] for row in rows], int(rows[0][-1])
+        if request.offset == 0:
+            return [], 0
+        return [], int((await reader.fetch(selects.count(JOBS, spec)))[0][0])
     page = selects.offset_page(JOBS, ordering, spec, request, columns)
     rows, counted = await reader.fetch_with_count(page, selects.count(JOBS, spec), needs_count)
     return rows, request.offset + len(rows) if counted is None else counted

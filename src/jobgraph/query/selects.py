@@ -30,6 +30,7 @@ from jobgraph.query.spec import FilterSpec, JobFilterSpec, Listing, OffsetReques
 from jobgraph.query.where import job_condition, job_count_condition
 
 MEMBER = "_member"
+TOTAL = "_total"
 JOBS_KEPT = KeptCounts(models.job_count_table, job_count_condition)
 
 
@@ -135,13 +136,19 @@ def offset_page(
     spec: FilterSpec,
     request: OffsetRequest,
     columns: tuple[str, ...],
+    *,
+    with_total: bool = False,
 ) -> Read:
-    """`request.limit` rows from `request.offset` in the ordering (REST pagination)."""
+    """`request.limit` rows from `request.offset` in the ordering (REST pagination); with
+    `with_total`, each row also carries the count of every matching row, last, computed once
+    in the same statement (for counts that kept counts make cheap)."""
     reach = min(request.limit + request.offset, MAX_LIMIT)
 
-    def build(variable: Any, _dialect: str) -> Select[Any]:
+    def build(variable: Any, dialect: str) -> Select[Any]:
         template, window = variable
-        base = select(*_columns(entity, columns)).where(*entity.conditions(template))
+        total = count_statement(entity, template, dialect).scalar_subquery().label(TOTAL)
+        selected = [*_columns(entity, columns), *([total] if with_total else [])]
+        base = select(*selected).where(*entity.conditions(template))
         return ordered(
             base,
             ordering,
@@ -151,7 +158,7 @@ def offset_page(
             reach=window.reach,
         )
 
-    fixed = (entity.table.name, ordering.signature, columns)
+    fixed = (entity.table.name, ordering.signature, columns, with_total)
     return _read("offset", fixed, (spec, _Slice(request.limit, request.offset, reach)), build)
 
 
