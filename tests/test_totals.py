@@ -78,11 +78,12 @@ async def _assert_counts_follow(
     for project in data_projects:
         for statuses in (["DONE"], ["DONE", "ERROR"], ["PENDING", "RUNNING", "CANCELED"]):
             expected = sum(n for (p, _, s), n in live.items() if p == project and s in statuses)
-            params = [("project_id", project), *(("status", s) for s in statuses)]
-            page = (await client.get("/api/v2/jobs", params=[*params, ("limit", 1)])).json()
+            params = [("project_id", project)]
+            params += [("status", status) for status in statuses]
+            page = (await client.get("/api/v2/jobs", params=[*params, ("limit", "1")])).json()
             assert page["pagination"]["total"] == expected
             for offset in (expected, 10_000):  # past the end: no rows, the same total
-                past = [*params, ("limit", 5), ("offset", offset)]
+                past = [*params, ("limit", "5"), ("offset", str(offset))]
                 page = (await client.get("/api/v2/jobs", params=past)).json()
                 assert (page["data"], page["pagination"]["total"]) == ([], expected)
             variables = {"project": project, "statuses": statuses}
