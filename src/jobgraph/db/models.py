@@ -211,9 +211,8 @@ api_token_project_table: Table = ApiTokenProject.__table__  # type: ignore[attr-
 # unfiltered total needs no count. Outside `metadata`: SQLite neither has nor needs it.
 job_total_table = Table("job_total", MetaData(), Column("total", BigInteger, nullable=False))
 
-# PostgreSQL only (migration 0010): jobs per (project, batch, status), kept by statement
-# triggers, so a count by project, batch and status adds a few rows instead of reading an index
-# entry per job.
+# Migration 0010: jobs per (project, batch, status), kept by triggers, so a count by project,
+# batch and status adds a few rows instead of reading an index entry per job.
 job_count_table = Table(
     "job_count",
     MetaData(),
@@ -223,7 +222,8 @@ job_count_table = Table(
     Column("total", BigInteger, nullable=False),
 )
 
-# Tables that hand-written migrations keep (PostgreSQL triggers), outside `metadata`.
+# Tables that hand-written migrations keep with triggers, outside `metadata` (job_total on
+# PostgreSQL only).
 TRIGGER_KEPT_TABLES = frozenset({job_total_table.name, job_count_table.name})
 
 # The `errors` filter: jobs with errors, and jobs without, each newest first in an index of

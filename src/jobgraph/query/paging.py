@@ -54,7 +54,7 @@ class UnscopedReadError(RuntimeError):
 
 @dataclass(frozen=True)
 class KeptCounts:
-    """A table of row counts per a few columns, kept by triggers (PostgreSQL): its `total`
+    """A table of row counts per a few columns, kept by triggers: its `total`
     column, and a filter's condition over its rows, None when the filter names other columns."""
 
     table: Table
@@ -74,7 +74,7 @@ class Entity(Generic[Row]):
     default_order: OrderTerm
     blank: FilterSpec  # the filter that keeps every row
     kept_total: Table | None = None  # a one-row table holding the row count (PostgreSQL)
-    kept_counts: KeptCounts | None = None  # row counts per a few columns (PostgreSQL)
+    kept_counts: KeptCounts | None = None  # row counts per a few columns
 
     def ordering(self, terms: Sequence[OrderTerm]) -> Ordering:
         return Ordering.of(self.table, terms, self.default_order)
@@ -330,7 +330,7 @@ def _kept(
     entity: Entity[Any], spec: Any, dialect: str
 ) -> tuple[KeptCounts, ColumnElement[bool]] | None:
     """The kept counts that answer a count of the filter, with its condition over them."""
-    if dialect != "postgresql" or entity.kept_counts is None:
+    if entity.kept_counts is None:
         return None
     condition = entity.kept_counts.condition(spec)
     return None if condition is None else (entity.kept_counts, condition)
@@ -338,9 +338,8 @@ def _kept(
 
 def counts_cheaply(entity: Entity[Any], spec: Any, dialect: str) -> bool:
     """Whether the filter's count reads a kept total or kept counts, not one entry per row."""
-    if dialect != "postgresql":
-        return False
-    if not entity.conditions(spec) and entity.kept_total is not None:
+    kept_total = entity.kept_total is not None and dialect == "postgresql"
+    if kept_total and not entity.conditions(spec):
         return True
     return _kept(entity, spec, dialect) is not None
 

@@ -225,7 +225,7 @@ async def job_counts_by_status(
     async with db.read() as conn:
         for start in range(0, len(unique), IDS_PER_STATEMENT):
             chunk = unique[start : start + IDS_PER_STATEMENT]
-            statement = selects.job_status_counts_statement(chunk, scope, conn.dialect.name)
+            statement = selects.job_status_counts_statement(chunk, scope)
             for batch_id, status, total in (await conn.execute(statement)).all():
                 counts[batch_id][status] = int(total)
     return {batch_id: counts.get(batch_id, {}) for batch_id in batch_ids}

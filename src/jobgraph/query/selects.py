@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Select, false, func, literal, select, union_all
+from sqlalchemy import Column, ColumnElement, Select, false, literal, select, union_all
 from sqlalchemy.sql.expression import Executable
 
 from jobgraph.db import models
@@ -220,24 +220,18 @@ def _visible_jobs(scope: Scope) -> list[ColumnElement[bool]]:
     return [] if scope.project_ids is None else [job_condition(JobFilterSpec(scope=scope))]
 
 
-def job_status_counts_statement(batch_ids: Any, scope: Any, dialect: str) -> Select[Any]:
+def job_status_counts_statement(batch_ids: Any, scope: Any) -> Select[Any]:
     """(batch id, status, count) for each status that the batches' jobs within the scope are
-    in; read from the kept counts on PostgreSQL."""
-    visible = JobFilterSpec(scope=scope)
-    if dialect == "postgresql":
-        kept = models.job_count_table.c
-        total = JOBS_KEPT.total()
-        return (
-            select(kept.batch_id, kept.status, total)
-            .where(_among(kept.batch_id, batch_ids), *_true_or(job_count_condition(visible)))
-            .group_by(kept.batch_id, kept.status)
-            .having(total > 0)
-        )
-    job = models.job_table.c
+    in, from the kept counts."""
+    kept = models.job_count_table.c
+    total = JOBS_KEPT.total()
+    visible = job_count_condition(JobFilterSpec(scope=scope))
+    assert visible is not None  # a scope alone is always counted
     return (
-        select(job.batch_id, job.status, func.count())
-        .where(_among(job.batch_id, batch_ids), *_visible_jobs(scope))
-        .group_by(job.batch_id, job.status)
+        select(kept.batch_id, kept.status, total)
+        .where(_among(kept.batch_id, batch_ids), visible)
+        .group_by(kept.batch_id, kept.status)
+        .having(total > 0)
     )
 
 
@@ -245,19 +239,15 @@ def job_status_counts(batch_ids: Sequence[str], scope: Scope) -> Read:
     """(batch id, status, count) for each status that the batches' jobs within the scope
     are in."""
 
-    def build(variable: Any, dialect: str) -> Select[Any]:
+    def build(variable: Any, _dialect: str) -> Select[Any]:
         template, within = variable
-        return job_status_counts_statement(template, within, dialect)
+        return job_status_counts_statement(template, within)
 
     return _read("status_counts", None, (tuple(batch_ids), scope), build)
 
 
 def _among(column: Column[str], ids: Any) -> ColumnElement[bool]:
     return column.in_(ids) if ids else false()
-
-
-def _true_or(condition: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
-    return [] if condition is None else [condition]
 
 
 def results_statement(job_ids: Any, scope: Scope) -> Select[Any]:

@@ -1,10 +1,11 @@
-"""On PostgreSQL, keep the number of jobs per (project, batch, status) in job_count.
+"""Keep the number of jobs per (project, batch, status) in job_count, by triggers.
 
 A count of a project's jobs in some statuses (the REST list's `total`, `totalCount`,
-`jobsCountPerStatus`) otherwise reads one index entry per job: about 65,000 for a large
-project at 1M jobs, some 20 ms. Statement triggers keep the counts in the same transaction as
-the change, so a count read from job_count is exactly what count(*) would give. SQLite counts
-its index in place fast enough and keeps no counts.
+`jobsCount`, `jobsCountPerStatus`) otherwise reads one index entry per job: about 65,000 for
+a large project at 1M jobs (some 20 ms on PostgreSQL, 10 ms on SQLite). Triggers keep the
+counts in the same transaction as the change, so a sum read from job_count is exactly what
+count(*) would give. PostgreSQL's are statement triggers over transition tables (one upsert
+per statement); SQLite has row triggers only (about 10 microseconds per written job).
 
 Revision ID: 0010
 Revises: 0009
@@ -83,13 +84,48 @@ DOWNGRADE = [
 ]
 
 
+# SQLite: row triggers. An update counts only when it moves a job between keys.
+SQLITE_ADD = """
+    INSERT INTO job_count (project_id, batch_id, status, total)
+    VALUES (NEW.project_id, NEW.batch_id, NEW.status, 1)
+    ON CONFLICT (project_id, batch_id, status) DO UPDATE SET total = total + 1;"""
+SQLITE_REMOVE = """
+    UPDATE job_count SET total = total - 1
+    WHERE project_id = OLD.project_id AND batch_id = OLD.batch_id AND status = OLD.status;"""
+SQLITE_UPGRADE = [
+    """CREATE TABLE job_count (
+        project_id VARCHAR(36) NOT NULL,
+        batch_id VARCHAR(36) NOT NULL,
+        status VARCHAR NOT NULL,
+        total BIGINT NOT NULL,
+        PRIMARY KEY (project_id, batch_id, status)
+    ) WITHOUT ROWID""",
+    """INSERT INTO job_count (project_id, batch_id, status, total)
+    SELECT project_id, batch_id, status, count(*) FROM job GROUP BY project_id, batch_id, status""",
+    "CREATE INDEX ix_job_count_project_status ON job_count (project_id, status, total)",
+    "CREATE INDEX ix_job_count_batch_status ON job_count (batch_id, status, total)",
+    f"CREATE TRIGGER job_count_insert AFTER INSERT ON job BEGIN {SQLITE_ADD} END",
+    f"CREATE TRIGGER job_count_delete AFTER DELETE ON job BEGIN {SQLITE_REMOVE} END",
+    f"""CREATE TRIGGER job_count_update AFTER UPDATE OF project_id, batch_id, status ON job
+    WHEN OLD.project_id IS NOT NEW.project_id OR OLD.batch_id IS NOT NEW.batch_id
+        OR OLD.status IS NOT NEW.status
+    BEGIN {SQLITE_REMOVE} {SQLITE_ADD} END""",
+]
+SQLITE_DOWNGRADE = [
+    "DROP TRIGGER job_count_update",
+    "DROP TRIGGER job_count_delete",
+    "DROP TRIGGER job_count_insert",
+    "DROP TABLE job_count",
+]
+
+
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for statement in UPGRADE:
-            op.execute(statement)
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for statement in UPGRADE if postgresql else SQLITE_UPGRADE:
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for statement in DOWNGRADE:
-            op.execute(statement)
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for statement in DOWNGRADE if postgresql else SQLITE_DOWNGRADE:
+        op.execute(statement)
