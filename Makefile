@@ -50,11 +50,16 @@ run: seed
 	$(BIN)/jobgraph token demo
 	$(BIN)/jobgraph serve
 
+# The tests run in parallel, a pytest-xdist worker per core, each with its own databases
+# (TEST_WORKERS=0: all in this process, as a plain `pytest tests/...` runs them).
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 test-postgres: $(STAMP)
-	JOBGRAPH_TEST_DATABASE_URL=$${JOBGRAPH_TEST_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest
+	JOBGRAPH_TEST_DATABASE_URL=$${JOBGRAPH_TEST_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test} $(PYTEST)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

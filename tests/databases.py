@@ -56,7 +56,12 @@ def migrated_sqlite_template(path: Path) -> Path:
 
 
 def copy_sqlite_database(template: Path, target: Path) -> str:
-    """A fresh, migrated database file at target, copied from the template; its URL."""
+    """A fresh, migrated database file at target, copied from the template; its URL.
+
+    A file already there goes first, with its WAL and shared-memory files: the copy is a new
+    file, which nothing a previous test left open can see or write to."""
+    for old in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        old.unlink(missing_ok=True)
     shutil.copyfile(template, target)
     return sqlite_url(target)
 
