@@ -61,9 +61,12 @@ test: $(STAMP)
 test-postgres: $(STAMP)
 	JOBGRAPH_TEST_DATABASE_URL=$${JOBGRAPH_TEST_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test} $(PYTEST)
 
+# lint-imports checks the import contracts in pyproject.toml: layers, graphql and rest apart,
+# no sqlalchemy in the adapters.
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports --no-cache
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks

@@ -7,10 +7,10 @@ from collections import Counter
 from typing import Any
 
 from jobgraph.db import models
+from jobgraph.db.bulk import count_jobs
 from jobgraph.db.engine import Database
 from jobgraph.domain import BatchStatus
-from jobgraph.importing import count_jobs
-from jobgraph.importing.parallel import ordered_map
+from jobgraph.parallel import ordered_map
 from jobgraph.seed import batch_sizes, cast_of, encoded_chunk, generate, plan_chunks, seed_database
 from tests.import_data import rows, snapshot
 

@@ -24,8 +24,9 @@ from rich.progress import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from jobgraph.db.bulk import count_jobs
 from jobgraph.db.engine import Database, DatabaseNotReadyError, make_database, make_engine
-from jobgraph.importing import ImportFailed, count_jobs, import_path
+from jobgraph.importing import ImportFailed, import_path
 from jobgraph.settings import Settings, load_settings
 
 app = typer.Typer(

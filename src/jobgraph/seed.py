@@ -13,11 +13,12 @@ from itertools import accumulate
 from typing import Any
 
 from jobgraph.db import models
+from jobgraph.db.bulk import row_encoders
+from jobgraph.db.convert import Rows
 from jobgraph.db.engine import Database
 from jobgraph.db.writer import BulkWriter, bulk_transaction
 from jobgraph.domain import BatchStatus, JobOrigin, JobStatus, ProjectStatus, QueuePriority
-from jobgraph.importing.blocks import Rows, encoders
-from jobgraph.importing.parallel import (
+from jobgraph.parallel import (
     PARALLEL_MIN_JOBS,
     default_processes,
     gc_paused,
@@ -72,7 +73,7 @@ ORIGIN_WEIGHTS = {
 
 @dataclass
 class SeedChunk:
-    """Rows ready for upsert_rows, generated together so that every reference holds."""
+    """Rows ready for the bulk writer, generated together so that every reference holds."""
 
     projects: list[dict[str, Any]] = field(default_factory=list)
     batches: list[dict[str, Any]] = field(default_factory=list)
@@ -369,7 +370,7 @@ def encoded_chunk(task: SeedTask) -> dict[str, Rows]:
     """One chunk's rows encoded for the database driver named first in `task`, by table."""
     drivername, seed, plan, cast = task
     chunk = chunk_rows(seed, plan, cast)
-    encoder = encoders(drivername)
+    encoder = row_encoders(drivername)
     return {
         models.batch_table.name: encoder["batch"].encode(chunk.batches),
         models.job_table.name: encoder["job"].encode(chunk.jobs),

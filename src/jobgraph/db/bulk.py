@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, func, select
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
 from jobgraph.db import models
+from jobgraph.db.convert import RowEncoder, dialect_named
 from jobgraph.db.engine import Database
 
 CHUNK_SIZE = 2000
@@ -22,6 +24,13 @@ TABLES: tuple[Table, ...] = (
     models.job_table,
     models.job_result_table,
 )
+
+
+@cache
+def row_encoders(drivername: str) -> dict[str, RowEncoder]:
+    """An encoder per table for rows that hold every column, made once per process."""
+    dialect = dialect_named(drivername)
+    return {table.name: RowEncoder(table, dialect) for table in TABLES}
 
 
 def _insert(dialect: str, table: Table) -> Any:
@@ -49,21 +58,6 @@ def insert_missing_statement(dialect: str, table: Table) -> Insert:
     """INSERT ... ON CONFLICT DO NOTHING: existing rows are left exactly as they are."""
     insert_missing: Insert = _insert(dialect, table).on_conflict_do_nothing()
     return insert_missing
-
-
-async def upsert_rows(
-    connection: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]
-) -> None:
-    """Upsert `rows` (dicts with every column of `table`) by primary key, in chunks.
-
-    Importing the same rows again changes nothing; a changed row replaces the stored one.
-    Runs inside the caller's transaction.
-    """
-    if not rows:
-        return
-    statement = upsert_statement(connection.dialect.name, table)
-    for start in range(0, len(rows), CHUNK_SIZE):
-        await connection.execute(statement, list(rows[start : start + CHUNK_SIZE]))
 
 
 async def insert_missing_rows(

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 import strawberry
-from sqlalchemy import Table
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -76,10 +75,10 @@ class Node:
     id: strawberry.ID = strawberry.field(description="The UUID, as the REST API returns it.")
 
 
-def _copier(cls: type[GraphType], table: Table) -> Callable[[Any], GraphType]:
+def _copier(cls: type[GraphType], entity: Entity[Any]) -> Callable[[Any], GraphType]:
     """Build the GraphQL object from a row: its fields are the table's columns, same names."""
-    names = list(table.c.keys())
-    return lambda row: cls(**{name: getattr(row, name) for name in names})
+    values = reads.column_values(entity)
+    return lambda row: cls(**values(row))
 
 
 async def _list(
@@ -167,7 +166,7 @@ class Job(Node):
         return payload  # type: ignore[no-any-return]
 
 
-job_from_row: Callable[[models.Job], Job] = _copier(Job, models.job_table)
+job_from_row: Callable[[models.Job], Job] = _copier(Job, reads.JOBS)
 
 
 def job_list(under: Under) -> Callable[..., Awaitable[Connection[Job]]]:
@@ -266,7 +265,7 @@ class Batch(Node):
         return [JobStatusCount(status=s, count=counts.get(s.value, 0)) for s in JobStatus]
 
 
-batch_from_row: Callable[[models.Batch], Batch] = _copier(Batch, models.batch_table)
+batch_from_row: Callable[[models.Batch], Batch] = _copier(Batch, reads.BATCHES)
 
 
 def batch_list(under: Under) -> Callable[..., Awaitable[Connection[Batch]]]:
@@ -307,7 +306,7 @@ class Project(Node):
     )
 
 
-project_from_row: Callable[[models.Project], Project] = _copier(Project, models.project_table)
+project_from_row: Callable[[models.Project], Project] = _copier(Project, reads.PROJECTS)
 
 
 def project_list() -> Callable[..., Awaitable[Connection[Project]]]:

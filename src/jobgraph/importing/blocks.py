@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from jobgraph.db import bulk
-from jobgraph.db.convert import RowEncoder, dialect_named
+from jobgraph.db.convert import RowEncoder, Rows, dialect_named
 from jobgraph.importing.records import (
     BATCH_DEFAULTS,
     JOB_DEFAULTS,
@@ -23,8 +23,6 @@ from jobgraph.importing.records import (
     describe_error,
     unstorable,
 )
-
-Rows = list[tuple[Any, ...]]
 
 
 @dataclass

@@ -22,12 +22,6 @@ from jobgraph.db.engine import Database
 from jobgraph.db.writer import BulkWriter, bulk_transaction
 from jobgraph.domain import BatchStatus, JobStatus
 from jobgraph.importing.blocks import ParsedBlock, parse_block
-from jobgraph.importing.parallel import (
-    PARALLEL_MIN_JOBS,
-    default_processes,
-    gc_paused,
-    ordered_map,
-)
 from jobgraph.importing.records import BATCH_DEFAULTS, JOB_DEFAULTS, PROJECT_DEFAULTS
 from jobgraph.importing.sources import (
     FileFormat,
@@ -35,6 +29,12 @@ from jobgraph.importing.sources import (
     LineReader,
     detect_format,
     read_jsend_jobs,
+)
+from jobgraph.parallel import (
+    PARALLEL_MIN_JOBS,
+    default_processes,
+    gc_paused,
+    ordered_map,
 )
 
 Progress = Callable[[int, int], None]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal
 
@@ -41,6 +41,14 @@ BATCHES = Entity(models.Batch, models.batch_table, batch_condition, NEWEST_FIRST
 PROJECTS = Entity(
     models.Project, models.project_table, project_condition, NEWEST_FIRST, ProjectFilterSpec()
 )
+
+
+def column_values(entity: Entity[Row]) -> Callable[[Any], dict[str, Any]]:
+    """A row's values by column name, every column of the entity's table: what the adapters
+    build their objects from (same names as the table's columns)."""
+    names = tuple(entity.table.c.keys())
+    return lambda row: {name: getattr(row, name) for name in names}
+
 
 # Batching chunk for `id IN (...)` lookups, well under both databases' parameter limits.
 IDS_PER_STATEMENT = 1000
