@@ -17,7 +17,14 @@ from jobgraph.db.bulk import row_encoders
 from jobgraph.db.convert import Rows
 from jobgraph.db.engine import Database
 from jobgraph.db.writer import BulkWriter, bulk_transaction
-from jobgraph.domain import BatchStatus, JobOrigin, JobStatus, ProjectStatus, QueuePriority
+from jobgraph.domain import (
+    BatchStatus,
+    JobOrigin,
+    JobStatus,
+    ProjectStatus,
+    QueuePriority,
+    batch_complete,
+)
 from jobgraph.parallel import (
     PARALLEL_MIN_JOBS,
     default_processes,
@@ -251,7 +258,7 @@ class _Generator:
         created: int, status: str, jobs: list[dict[str, Any]],
     ) -> dict[str, Any]:  # fmt: skip
         rng = self.rng
-        complete = status not in (BatchStatus.RUNNING, BatchStatus.PENDING, BatchStatus.PAUSED)
+        complete = batch_complete(status)
         starts = [job["start_timestamp"] for job in jobs if job["start_timestamp"] is not None]
         ends = [job["end_timestamp"] for job in jobs if job["end_timestamp"] is not None]
         device = rng.choice(DEVICES)

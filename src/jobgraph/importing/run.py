@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from jobgraph.db import bulk, models
 from jobgraph.db.engine import Database
 from jobgraph.db.writer import BulkWriter, bulk_transaction
-from jobgraph.domain import BatchStatus, JobStatus
+from jobgraph.domain import batch_complete, batch_status_from_jobs
 from jobgraph.importing.blocks import ParsedBlock, parse_block
 from jobgraph.importing.records import BATCH_DEFAULTS, JOB_DEFAULTS, PROJECT_DEFAULTS
 from jobgraph.importing.sources import (
@@ -50,7 +50,6 @@ def _no_phase(_name: str) -> None:
 """Called with (bytes read so far, file size in bytes) as the import goes."""
 
 BYTES_PER_JOB = 1_000  # a generous size of one job line, to guess a file's job count
-_ACTIVE = {JobStatus.RUNNING.value, JobStatus.CANCELING.value}
 
 
 @dataclass(frozen=True)
@@ -95,22 +94,9 @@ class _BatchSketch:
             end = job["end_timestamp"]
             self.end = end if self.end is None else max(self.end, end)
 
-    def status(self) -> str:
-        statuses = self.statuses
-        if statuses & _ACTIVE:
-            return BatchStatus.RUNNING.value
-        if JobStatus.PENDING.value in statuses:
-            done = statuses - {JobStatus.PENDING.value}
-            return BatchStatus.RUNNING.value if done else BatchStatus.PENDING.value
-        if JobStatus.ERROR.value in statuses:
-            return BatchStatus.ERROR.value
-        if statuses == {JobStatus.CANCELED.value}:
-            return BatchStatus.CANCELED.value
-        return BatchStatus.DONE.value
-
     def row(self, batch_id: str) -> dict[str, Any]:
-        status = self.status()
-        complete = status not in (BatchStatus.RUNNING.value, BatchStatus.PENDING.value)
+        status = batch_status_from_jobs(self.statuses)
+        complete = batch_complete(status)
         return BATCH_DEFAULTS | {
             "id": batch_id,
             "project_id": self.project_id,
