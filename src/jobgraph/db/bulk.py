@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
 from jobgraph.db import models
+from jobgraph.db.chunks import distinct_chunks
 from jobgraph.db.convert import RowEncoder, dialect_named
 from jobgraph.db.engine import Database
 
@@ -80,10 +81,8 @@ async def column_by_id(
     connection: AsyncConnection, table: Table, ids: Iterable[str], column: Any
 ) -> dict[str, Any]:
     """id -> `column` for the stored rows among `ids`, looked up a few hundred at a time."""
-    wanted = sorted(set(ids))
     found: dict[str, Any] = {}
-    for start in range(0, len(wanted), LOOKUP_CHUNK):
-        chunk = wanted[start : start + LOOKUP_CHUNK]
+    for chunk in distinct_chunks(ids, LOOKUP_CHUNK):
         result = await connection.execute(select(table.c.id, column).where(table.c.id.in_(chunk)))
         found.update({row[0]: row[1] for row in result})
     return found

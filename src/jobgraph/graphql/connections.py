@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
@@ -99,31 +99,25 @@ async def root_connection(
 
 async def nested_connection(
     db: Database,
-    entity: Entity[Row],
-    parent: Literal["batch_id", "project_id"],
+    relation: reads.Relation[Row],
     parent_id: str,
     listing: Listing,
     wrap: Callable[[Row], NodeT],
     loaders: Loaders,
 ) -> Connection[NodeT]:
     """A list under a parent; sibling lists are fetched together by the loaders."""
+    entity = relation.entity
     reads.check_cursors(entity, listing)
-    key = (entity.table.name, parent)
-    page: Page[Row] = await loaders.pages[key].load((parent_id, listing))
+    page: Page[Row] = await loaders.pages[relation.name].load((parent_id, listing))
 
     async def count() -> int:
         known = page.known_total
-        return (
-            known
-            if known is not None
-            else await loaders.counts[key].load((parent_id, listing.spec))
-        )
+        if known is not None:
+            return known
+        return await loaders.counts[relation.name].load((parent_id, listing.spec))
 
     async def beyond(previous: bool) -> bool:
-        spec: Any = listing.spec  # jobs and batches can both be scoped to their parent
-        scoped = spec.restricted_to(**{f"{parent}s": (parent_id,)})
-        return await reads.boundary_exists(
-            db, entity, replace(listing, spec=scoped), previous=previous
-        )
+        within = replace(listing, spec=relation.within(listing.spec, parent_id))
+        return await reads.boundary_exists(db, entity, within, previous=previous)
 
     return build_connection(page, wrap, count, beyond)

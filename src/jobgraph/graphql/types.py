@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.scalars import JSON
@@ -66,7 +66,6 @@ ProjectFilterArgument = Annotated[
 ]
 ProjectOrderArgument = Annotated[list[ProjectOrder] | None, strawberry.argument(description=_ORDER)]
 
-Under = Literal["batch_id", "project_id"] | None  # the parent column of a nested list
 GraphType = TypeVar("GraphType")
 
 
@@ -84,7 +83,7 @@ def _copier(cls: type[GraphType], entity: Entity[Any]) -> Callable[[Any], GraphT
 async def _list(
     info: Info[Context, None],
     entity: Entity[Row],
-    under: Under,
+    under: reads.Relation[Row] | None,
     parent: Any,
     listing: Listing,
     wrap: Callable[[Row], GraphType],
@@ -93,9 +92,7 @@ async def _list(
     db = info.context.db
     if under is None:
         return await root_connection(db, entity, listing, wrap)
-    return await nested_connection(
-        db, entity, under, parent.id, listing, wrap, info.context.loaders
-    )
+    return await nested_connection(db, under, parent.id, listing, wrap, info.context.loaders)
 
 
 @strawberry.type(description="One execution request of a quantum program, within a batch.")
@@ -169,7 +166,7 @@ class Job(Node):
 job_from_row: Callable[[models.Job], Job] = _copier(Job, reads.JOBS)
 
 
-def job_list(under: Under) -> Callable[..., Awaitable[Connection[Job]]]:
+def job_list(under: reads.Relation[models.Job] | None) -> Callable[..., Awaitable[Connection[Job]]]:
     """The resolver of a jobs list: at the root, or under a batch or project."""
 
     async def jobs(
@@ -238,7 +235,7 @@ class Batch(Node):
     )
 
     jobs: Connection[Job] = strawberry.field(
-        resolver=job_list("batch_id"),
+        resolver=job_list(reads.BATCH_JOBS),
         description=f"Jobs of this batch; filters as Query.jobs. {PAGE_ARGUMENTS}",
     )
 
@@ -268,7 +265,9 @@ class Batch(Node):
 batch_from_row: Callable[[models.Batch], Batch] = _copier(Batch, reads.BATCHES)
 
 
-def batch_list(under: Under) -> Callable[..., Awaitable[Connection[Batch]]]:
+def batch_list(
+    under: reads.Relation[models.Batch] | None,
+) -> Callable[..., Awaitable[Connection[Batch]]]:
     """The resolver of a batches list: at the root, or under a project."""
 
     async def batches(
@@ -297,11 +296,11 @@ class Project(Node):
     )
 
     batches: Connection[Batch] = strawberry.field(
-        resolver=batch_list("project_id"),
+        resolver=batch_list(reads.PROJECT_BATCHES),
         description=f"Batches of this project; filters as Query.batches. {PAGE_ARGUMENTS}",
     )
     jobs: Connection[Job] = strawberry.field(
-        resolver=job_list("project_id"),
+        resolver=job_list(reads.PROJECT_JOBS),
         description=f"Jobs of this project; filters as Query.jobs. {PAGE_ARGUMENTS}",
     )
 

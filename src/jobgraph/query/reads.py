@@ -10,6 +10,7 @@ from typing import Any, Generic, Literal
 from sqlalchemy import func, select
 
 from jobgraph.db import models
+from jobgraph.db.chunks import distinct_chunks
 from jobgraph.db.engine import Database
 from jobgraph.db.raw import RawReader, RawRow
 from jobgraph.domain import OrderDirection
@@ -41,6 +42,41 @@ BATCHES = Entity(models.Batch, models.batch_table, batch_condition, NEWEST_FIRST
 PROJECTS = Entity(
     models.Project, models.project_table, project_condition, NEWEST_FIRST, ProjectFilterSpec()
 )
+
+
+ParentColumn = Literal["batch_id", "project_id"]
+
+
+def _jobs_within_batch(spec: FilterSpec, batch_id: str) -> FilterSpec:
+    assert isinstance(spec, JobFilterSpec)
+    return spec.restricted_to(batch_ids=(batch_id,))
+
+
+def _jobs_within_project(spec: FilterSpec, project_id: str) -> FilterSpec:
+    assert isinstance(spec, JobFilterSpec)
+    return spec.restricted_to(project_ids=(project_id,))
+
+
+def _batches_within_project(spec: FilterSpec, project_id: str) -> FilterSpec:
+    assert isinstance(spec, BatchFilterSpec)
+    return spec.restricted_to(project_ids=(project_id,))
+
+
+@dataclass(frozen=True)
+class Relation(Generic[Row]):
+    """A list under a parent row (a batch's jobs, a project's batches or jobs): the listed
+    entity, the column naming the parent, and how a filter is kept within one parent."""
+
+    name: str
+    entity: Entity[Row]
+    parent: ParentColumn
+    within: Callable[[FilterSpec, str], FilterSpec]
+
+
+BATCH_JOBS = Relation("Batch.jobs", JOBS, "batch_id", _jobs_within_batch)
+PROJECT_JOBS = Relation("Project.jobs", JOBS, "project_id", _jobs_within_project)
+PROJECT_BATCHES = Relation("Project.batches", BATCHES, "project_id", _batches_within_project)
+RELATIONS: tuple[Relation[Any], ...] = (BATCH_JOBS, PROJECT_JOBS, PROJECT_BATCHES)
 
 
 def column_values(entity: Entity[Row]) -> Callable[[Any], dict[str, Any]]:
@@ -92,28 +128,22 @@ async def count_rows(db: Database, entity: Entity[Row], spec: FilterSpec) -> int
 
 
 async def pages_by_parent(
-    db: Database,
-    entity: Entity[Row],
-    parent: Literal["batch_id", "project_id"],
-    parent_ids: Sequence[str],
-    listing: Listing,
+    db: Database, relation: Relation[Row], parent_ids: Sequence[str], listing: Listing
 ) -> dict[str, Page[Row]]:
     """The listing's window within each parent (a batch's jobs, a project's batches...)."""
+    entity = relation.entity
     async with db.read() as conn:
-        column = entity.table.c[parent]
+        column = entity.table.c[relation.parent]
         return await paging.keyset_pages_by_parent(conn, entity, column, parent_ids, listing)
 
 
 async def counts_by_parent(
-    db: Database,
-    entity: Entity[Row],
-    parent: Literal["batch_id", "project_id"],
-    parent_ids: Sequence[str],
-    spec: FilterSpec,
+    db: Database, relation: Relation[Row], parent_ids: Sequence[str], spec: FilterSpec
 ) -> dict[str, int]:
     """How many matching rows each parent holds."""
+    entity = relation.entity
     async with db.read() as conn:
-        column = entity.table.c[parent]
+        column = entity.table.c[relation.parent]
         return await paging.counts_by_parent(conn, entity, column, parent_ids, spec)
 
 
@@ -122,11 +152,9 @@ async def rows_by_ids(
 ) -> list[Row]:
     """The rows with these ids, in no particular order; unknown ids, and rows outside the
     scope, are left out."""
-    unique = list(dict.fromkeys(ids))
     found: list[Row] = []
     async with db.read() as conn:
-        for start in range(0, len(unique), IDS_PER_STATEMENT):
-            chunk = unique[start : start + IDS_PER_STATEMENT]
+        for chunk in distinct_chunks(ids, IDS_PER_STATEMENT):
             conditions = entity.conditions(entity.with_ids(chunk, scope))
             found += await entity.fetch(conn, select(entity.table).where(*conditions))
     return found
@@ -216,13 +244,12 @@ async def job_counts_by_status(
     with none left out)."""
     job = models.job_table.c
     counts: dict[str, dict[str, int]] = defaultdict(dict)
-    unique = list(dict.fromkeys(batch_ids))
     visible = JOBS.conditions(JobFilterSpec(scope=scope))
     async with db.read() as conn:
-        for start in range(0, len(unique), IDS_PER_STATEMENT):
+        for chunk in distinct_chunks(batch_ids, IDS_PER_STATEMENT):
             statement = (
                 select(job.batch_id, job.status, func.count())
-                .where(job.batch_id.in_(unique[start : start + IDS_PER_STATEMENT]), *visible)
+                .where(job.batch_id.in_(chunk), *visible)
                 .group_by(job.batch_id, job.status)
             )
             for batch_id, status, total in (await conn.execute(statement)).all():
@@ -232,11 +259,9 @@ async def job_counts_by_status(
 
 async def job_results(db: Database, job_ids: Sequence[str], scope: Scope) -> dict[str, Any]:
     """The stored result payload of each of these jobs that has one, within the scope."""
-    unique = list(dict.fromkeys(job_ids))
     found: dict[str, Any] = {}
     async with db.read() as conn:
-        for start in range(0, len(unique), IDS_PER_STATEMENT):
-            chunk = unique[start : start + IDS_PER_STATEMENT]
+        for chunk in distinct_chunks(job_ids, IDS_PER_STATEMENT):
             statement = selects.results_statement(chunk, scope)
             found.update((job_id, result) for job_id, result in await conn.execute(statement))
     return found
