@@ -254,9 +254,15 @@ class _Generator:
         return {"counter": dict(sorted(counter.items())), "raw": shots}
 
     def batch_row(
-        self, batch_id: str, project_id: str, user_id: str, parent_id: str | None,
-        created: int, status: str, jobs: list[dict[str, Any]],
-    ) -> dict[str, Any]:  # fmt: skip
+        self,
+        batch_id: str,
+        project_id: str,
+        user_id: str,
+        parent_id: str | None,
+        created: int,
+        status: str,
+        jobs: list[dict[str, Any]],
+    ) -> dict[str, Any]:
         rng = self.rng
         complete = batch_complete(status)
         starts = [job["start_timestamp"] for job in jobs if job["start_timestamp"] is not None]

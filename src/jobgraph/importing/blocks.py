@@ -107,7 +107,11 @@ def parse_block(drivername: str, first_line: int, block: bytes) -> ParsedBlock:
         else:
             projects.append(record)
     encoder = encoders(drivername)
-    for name, rows in (("project", projects), ("batch", batches), ("job", jobs),
-                       ("job_result", results)):  # fmt: skip
+    for name, rows in (
+        ("project", projects),
+        ("batch", batches),
+        ("job", jobs),
+        ("job_result", results),
+    ):
         parsed.rows[name] = encoder[name].encode(rows)
     return parsed
