@@ -72,6 +72,11 @@ class Relation(Generic[Row]):
     parent: ParentColumn
     within: Callable[[FilterSpec, str], FilterSpec]
 
+    @property
+    def column(self) -> Any:
+        """The entity's column that holds the parent's id."""
+        return self.entity.table.c[self.parent]
+
 
 BATCH_JOBS = Relation("Batch.jobs", JOBS, "batch_id", _jobs_within_batch)
 PROJECT_JOBS = Relation("Project.jobs", JOBS, "project_id", _jobs_within_project)
@@ -131,20 +136,20 @@ async def pages_by_parent(
     db: Database, relation: Relation[Row], parent_ids: Sequence[str], listing: Listing
 ) -> dict[str, Page[Row]]:
     """The listing's window within each parent (a batch's jobs, a project's batches...)."""
-    entity = relation.entity
     async with db.read() as conn:
-        column = entity.table.c[relation.parent]
-        return await paging.keyset_pages_by_parent(conn, entity, column, parent_ids, listing)
+        return await paging.keyset_pages_by_parent(
+            conn, relation.entity, relation.column, parent_ids, listing
+        )
 
 
 async def counts_by_parent(
     db: Database, relation: Relation[Row], parent_ids: Sequence[str], spec: FilterSpec
 ) -> dict[str, int]:
     """How many matching rows each parent holds."""
-    entity = relation.entity
     async with db.read() as conn:
-        column = entity.table.c[relation.parent]
-        return await paging.counts_by_parent(conn, entity, column, parent_ids, spec)
+        return await paging.counts_by_parent(
+            conn, relation.entity, relation.column, parent_ids, spec
+        )
 
 
 async def rows_by_ids(
