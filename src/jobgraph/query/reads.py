@@ -112,8 +112,9 @@ def check_cursors(entity: Entity[Row], listing: Listing) -> None:
             ordering.decode_cursor(cursor, argument)
 
 
-async def list_page(db: Database, entity: Entity[Row], listing: Listing) -> Page[Row]:
-    """A keyset window of `entity` rows matching the listing's filter, in its order."""
+async def list_keyset_page(db: Database, entity: Entity[Row], listing: Listing) -> Page[Row]:
+    """GraphQL's read: a keyset window of `entity` rows matching the listing's filter, in its
+    order."""
     async with db.read() as conn:
         return await paging.keyset_page(conn, entity, listing)
 
@@ -199,9 +200,9 @@ async def list_job_rows(
     request: OffsetRequest,
     columns: tuple[str, ...],
 ) -> tuple[list[RawRow], int]:
-    """list_jobs over chosen columns, as the driver returns them: the REST list's fast read.
-
-    The same statements and the same rule for when to count, in one snapshot."""
+    """An offset page of jobs (as list_offset_page reads it) over chosen columns, as the
+    driver returns them, with the total: the REST list's fast read. The same statements and
+    the same rule for when to count as list_offset_page, in one snapshot."""
     ordering = JOBS.ordering(order)
 
     def needs_count(rows: list[RawRow]) -> bool:
