@@ -34,7 +34,7 @@ from jobgraph.query.spec import (
 )
 
 MAX_FILTER_DEPTH = 6
-MAX_FILTER_NODES = 64
+MAX_FILTER_PARTS = 64
 
 
 def _parse_datetime(value: object) -> datetime:
@@ -57,14 +57,14 @@ class _Budget:
     """Caps how deep and how wide one filter may be, so no request builds a huge WHERE."""
 
     def __init__(self) -> None:
-        self.nodes = 0
+        self.parts = 0
 
     def enter(self, depth: int) -> None:
-        self.nodes += 1
+        self.parts += 1
         if depth > MAX_FILTER_DEPTH:
             raise InvalidQueryError(f"filter nests and/or/not deeper than {MAX_FILTER_DEPTH}")
-        if self.nodes > MAX_FILTER_NODES:
-            raise InvalidQueryError(f"filter has more than {MAX_FILTER_NODES} and/or/not parts")
+        if self.parts > MAX_FILTER_PARTS:
+            raise InvalidQueryError(f"filter has more than {MAX_FILTER_PARTS} and/or/not parts")
 
 
 def _ids(name: str, values: Sequence[strawberry.ID] | None) -> tuple[str, ...] | None:

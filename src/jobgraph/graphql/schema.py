@@ -41,7 +41,7 @@ from jobgraph.query import spec
 from jobgraph.query.spec import InvalidQueryError
 from jobgraph.settings import Settings
 
-MAX_NODES_PER_REQUEST = 100
+MAX_IDS_PER_NODES_FIELD = 100
 
 AnId = Annotated[
     strawberry.ID,
@@ -104,13 +104,13 @@ class Query:
         ids: Annotated[
             list[strawberry.ID],
             strawberry.argument(
-                description=f"Up to {MAX_NODES_PER_REQUEST} UUIDs; each item is its object, or "
+                description=f"Up to {MAX_IDS_PER_NODES_FIELD} UUIDs; each item is its object, or "
                 "null when none has it."
             ),
         ],
     ) -> list[Node | None]:
-        if len(ids) > MAX_NODES_PER_REQUEST:
-            raise InvalidQueryError(f"`ids` takes at most {MAX_NODES_PER_REQUEST} ids")
+        if len(ids) > MAX_IDS_PER_NODES_FIELD:
+            raise InvalidQueryError(f"`ids` takes at most {MAX_IDS_PER_NODES_FIELD} ids")
         return list(await asyncio.gather(*(_lookup_item(info, node_id) for node_id in ids)))
 
     jobs: Connection[Job] = strawberry.field(
