@@ -50,15 +50,23 @@ run: seed
 	$(BIN)/jobgraph token demo
 	$(BIN)/jobgraph serve
 
+# The tests run in parallel, a pytest-xdist worker per core, each with its own databases
+# (TEST_WORKERS=0: all in this process, as a plain `pytest tests/...` runs them).
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 test-postgres: $(STAMP)
-	JOBGRAPH_TEST_DATABASE_URL=$${JOBGRAPH_TEST_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest
+	JOBGRAPH_TEST_DATABASE_URL=$${JOBGRAPH_TEST_DATABASE_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/test} $(PYTEST)
 
+# lint-imports checks the import contracts in pyproject.toml: layers, graphql and rest apart,
+# no sqlalchemy in the adapters.
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports --no-cache
 
 fmt: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks

@@ -8,14 +8,17 @@ import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
-from sqlalchemy import text
+from sqlalchemy import Table, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from jobgraph.db.bulk import CHUNK_SIZE, upsert_statement
 from jobgraph.db.engine import Database
 from jobgraph.db.migrate import upgrade
 
@@ -56,7 +59,12 @@ def migrated_sqlite_template(path: Path) -> Path:
 
 
 def copy_sqlite_database(template: Path, target: Path) -> str:
-    """A fresh, migrated database file at target, copied from the template; its URL."""
+    """A fresh, migrated database file at target, copied from the template; its URL.
+
+    A file already there goes first, with its WAL and shared-memory files: the copy is a new
+    file, which nothing a previous test left open can see or write to."""
+    for old in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        old.unlink(missing_ok=True)
     shutil.copyfile(template, target)
     return sqlite_url(target)
 
@@ -103,3 +111,13 @@ async def empty_tables(db: Database) -> None:
             for table in TABLES:
                 await connection.execute(text(f"DELETE FROM {table}"))
         await connection.execute(text("UPDATE job_total SET total = 0"))
+
+
+async def upsert_rows(
+    connection: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Upsert rows (dicts with every column) by primary key through SQLAlchemy, in chunks: the
+    plain path the bulk writer is compared with, inside the caller's transaction."""
+    statement = upsert_statement(connection.dialect.name, table)
+    for start in range(0, len(rows), CHUNK_SIZE):
+        await connection.execute(statement, list(rows[start : start + CHUNK_SIZE]))

@@ -3,7 +3,7 @@ data set loaded, a uvicorn server in a thread, and an SDK pointed at it as the R
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from pasqal_cloud.authentication import TokenProvider
@@ -13,6 +13,7 @@ from pasqal_cloud.sdk import SDK
 from jobgraph.app import create_app
 from jobgraph.db.engine import Database
 from jobgraph.settings import Settings
+from tests.conftest import open_settings
 from tests.dataset import Dataset, build_dataset, load_dataset
 from tests.live import serving
 
@@ -41,8 +42,21 @@ def live_url(settings: Settings, sdk_data: Dataset) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+async def shared_live_url(module_database_url: str, module_db: Database) -> AsyncIterator[str]:
+    """One server over the data set for a whole module whose tests only read; such a module
+    points `live_url` here."""
+    await load_dataset(module_db, DATA)
+    with serving(create_app(open_settings(module_database_url)), ws="none") as url:
+        yield url
+
+
+def sdk_at(url: str) -> SDK:
+    """The SDK with both its endpoints, core and account, at the server."""
+    endpoints = Endpoints(core=url, account=url)
+    return SDK(token_provider=FixedTokenProvider(), endpoints=endpoints)
+
+
 @pytest.fixture
 def sdk(live_url: str) -> SDK:
-    """The SDK with both its endpoints, core and account, at the server."""
-    endpoints = Endpoints(core=live_url, account=live_url)
-    return SDK(token_provider=FixedTokenProvider(), endpoints=endpoints)
+    return sdk_at(live_url)

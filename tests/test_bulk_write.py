@@ -17,8 +17,9 @@ from jobgraph.db.convert import fast_converter, type_converter
 from jobgraph.db.engine import Database
 from jobgraph.db.types import UTCDateTime
 from jobgraph.db.writer import BulkWriter
-from jobgraph.importing import ImportFailed, import_path, upsert_rows
+from jobgraph.importing import ImportFailed, import_path
 from jobgraph.seed import generate
+from tests.databases import upsert_rows
 from tests.import_data import batch, job, project, snapshot, write_lines
 
 DIALECTS: dict[str, Dialect] = {

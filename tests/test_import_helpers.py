@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from jobgraph.importing.parallel import ordered_map
+from jobgraph.parallel import ordered_map
 
 
 def linger(folder: str) -> int:

@@ -137,10 +137,16 @@ CASES: list[tuple[str, str, str, Expected]] = [
 LISTS = {"id", "batchId", "projectId", "userId", "status", "origin"}
 
 
-@pytest.fixture
-async def data(db: Database) -> Dataset:
-    await load_dataset(db, DATA)
+@pytest.fixture(scope="module")
+async def data(module_db: Database) -> Dataset:
+    await load_dataset(module_db, DATA)
     return DATA
+
+
+@pytest.fixture
+def client(module_client: AsyncClient) -> AsyncClient:
+    """The tests here only read the data set: one app over it serves the whole module."""
+    return module_client
 
 
 async def rest_outcome(client: AsyncClient, parameter: str, value: str) -> list[str] | str:

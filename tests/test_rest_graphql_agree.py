@@ -57,11 +57,17 @@ ORDERS = [
 ]
 
 
-@pytest.fixture
-async def data(db: Database) -> Dataset:
+@pytest.fixture(scope="module")
+async def data(module_db: Database) -> Dataset:
     dataset = build_dataset(jobs_per_batch=(0, 1, 12, 30, 9, 25, 40, 20))
-    await load_dataset(db, dataset)
+    await load_dataset(module_db, dataset)
     return dataset
+
+
+@pytest.fixture
+def client(module_client: AsyncClient) -> AsyncClient:
+    """The tests here only read the data set: one app over it serves the whole module."""
+    return module_client
 
 
 async def _all_rest_ids(client: AsyncClient, params: dict[str, Any]) -> tuple[list[str], int]:

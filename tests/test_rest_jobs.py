@@ -13,6 +13,7 @@ from httpx import AsyncClient, Response
 from jobgraph.db.engine import Database, make_database, make_engine
 from jobgraph.db.raw import make_reader
 from jobgraph.domain import JobOrderField
+from tests.conftest import client_of
 from tests.dataset import T0, Dataset, build_dataset, load_dataset
 from tests.reference import iso, rest_filter, select
 
@@ -153,10 +154,16 @@ def assert_page(response: Response, total: int, start: int, count: int) -> None:
     assert response.headers["Access-Control-Expose-Headers"] == "Content-Range"
 
 
-@pytest.fixture
-async def data(db: Database) -> Dataset:
-    await load_dataset(db, DATA)
+@pytest.fixture(scope="module")
+async def data(module_db: Database) -> Dataset:
+    await load_dataset(module_db, DATA)
     return DATA
+
+
+@pytest.fixture
+def client(module_client: AsyncClient) -> AsyncClient:
+    """The tests here only read the data set: one app over it serves the whole module."""
+    return module_client
 
 
 @pytest.mark.parametrize("params", FILTERS.values(), ids=FILTERS.keys())
@@ -225,14 +232,13 @@ async def test_jobs_offset_past_the_end_gives_an_empty_page_at_that_offset(
     assert_page(exact_end, total=len(JOBS), start=len(JOBS), count=0)
 
 
-async def test_jobs_defaults_are_newest_first_and_100_per_page(
-    client: AsyncClient, factory: Any
-) -> None:
+async def test_jobs_defaults_are_newest_first_and_100_per_page(app: FastAPI, factory: Any) -> None:
     batch = await factory.batch()
     made = [
         await factory.job(batch, created_at=T0 + timedelta(seconds=index)) for index in range(105)
     ]
-    response = await client.get("/api/v2/jobs")
+    async with client_of(app) as client:  # the test's own database, not the module's
+        response = await client.get("/api/v2/jobs")
     assert_page(response, total=105, start=0, count=100)
     assert ids(response) == [job.id for job in reversed(made)][:100]
 
@@ -354,13 +360,14 @@ async def test_jobs_id_filter_accepts_any_case(client: AsyncClient, data: Datase
 
 
 async def test_jobs_answer_503_in_an_error_envelope_when_the_database_is_gone(
-    app: FastAPI, client: AsyncClient
+    app: FastAPI,
 ) -> None:
     unreachable = "postgresql+asyncpg://nobody@127.0.0.1:9/none"
     app.state.db = make_database(make_engine(unreachable))
     app.state.reader = make_reader(unreachable, 1)
     for path in ("/api/v2/jobs", f"/api/v2/jobs/{UNKNOWN_ID}"):
-        response = await client.get(path)
+        async with client_of(app) as client:
+            response = await client.get(path)
         assert response.status_code == 503
         assert response.json() == {
             "status": "error",

@@ -76,11 +76,17 @@ BAD_INPUT: list[tuple[str, Pairs, str, str]] = [
 ]
 
 
-@pytest.fixture
-async def data(db: Database) -> Dataset:
+@pytest.fixture(scope="module")
+async def data(module_db: Database) -> Dataset:
     dataset = build_dataset(jobs_per_batch=(0, 3))
-    await load_dataset(db, dataset)
+    await load_dataset(module_db, dataset)
     return dataset
+
+
+@pytest.fixture
+def client(module_client: AsyncClient) -> AsyncClient:
+    """The tests here only read the data set: one app over it serves the whole module."""
+    return module_client
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,13 @@ from tests.sdk_live import DATA, SDK_ALIAS
 
 pytestmark = pytest.mark.filterwarnings(SDK_ALIAS)
 
+
+@pytest.fixture
+def live_url(shared_live_url: str) -> str:
+    """These tests only read: one server over the data set serves the whole module."""
+    return shared_live_url
+
+
 JOBS = DATA.jobs
 BY_ID = {job["id"]: job for job in JOBS}
 NEWEST_FIRST = [("created_at", "DESC")]

@@ -19,6 +19,13 @@ from tests.sdk_live import DATA, SDK_ALIAS
 
 pytestmark = pytest.mark.filterwarnings(SDK_ALIAS)
 
+
+@pytest.fixture
+def live_url(shared_live_url: str) -> str:
+    """These tests only read: one server over the data set serves the whole module."""
+    return shared_live_url
+
+
 BATCHES = DATA.batches
 BY_ID = {batch["id"]: batch for batch in BATCHES}
 UNKNOWN = "00000000-0000-4000-8000-00000000dead"

@@ -21,7 +21,7 @@ from jobgraph.db import models
 from jobgraph.db.engine import make_database, make_engine
 from jobgraph.settings import Settings
 from tests.dataset import T0
-from tests.sdk_live import DATA, SDK_ALIAS
+from tests.sdk_live import DATA, SDK_ALIAS, sdk_at
 
 pytestmark = pytest.mark.filterwarnings(SDK_ALIAS)
 
@@ -164,8 +164,9 @@ WRITES: dict[str, tuple[Callable[[SDK], Any], str]] = {
 
 @pytest.mark.parametrize(("call", "says"), WRITES.values(), ids=WRITES.keys())
 def test_sdk_methods_jobgraph_does_not_serve_get_a_501_naming_them(
-    sdk: SDK, call: Callable[[SDK], Any], says: str
+    shared_live_url: str, call: Callable[[SDK], Any], says: str
 ) -> None:
+    sdk = sdk_at(shared_live_url)
     sdk.project_id = PROJECT
     # The SDK's errors derive from BaseException; the 501 stops it at once (no retries).
     with pytest.raises(BaseException, match=says or None) as raised:
@@ -173,8 +174,8 @@ def test_sdk_methods_jobgraph_does_not_serve_get_a_501_naming_them(
     assert type(raised.value).__module__ == "pasqal_cloud.errors"
 
 
-def test_unserved_routes_answer_jsend_never_detail(live_url: str) -> None:
-    with httpx.Client(base_url=live_url) as http:
+def test_unserved_routes_answer_jsend_never_detail(shared_live_url: str) -> None:
+    with httpx.Client(base_url=shared_live_url) as http:
         refused = http.post(f"/api/v2/batches/{BATCH}/jobs", json=[{"runs": 1}])
         wrong_method = http.delete(f"/api/v2/batches/{BATCH}")
         unknown = http.get("/api/v1/batches/cancel/something")

@@ -7,11 +7,18 @@ from collections import Counter
 from typing import Any
 
 from jobgraph.db import models
+from jobgraph.db.bulk import count_jobs
 from jobgraph.db.engine import Database
 from jobgraph.domain import BatchStatus
-from jobgraph.importing import count_jobs
-from jobgraph.importing.parallel import ordered_map
-from jobgraph.seed import batch_sizes, cast_of, encoded_chunk, generate, plan_chunks, seed_database
+from jobgraph.parallel import ordered_map
+from jobgraph.seed import (
+    batch_sizes,
+    encoded_chunk,
+    generate,
+    owners_of,
+    plan_chunks,
+    seed_database,
+)
 from tests.import_data import rows, snapshot
 
 
@@ -71,8 +78,8 @@ def test_seed_batch_sizes_add_up_and_stay_in_range() -> None:
 
 
 async def test_seed_chunks_are_the_same_whichever_process_generates_them() -> None:
-    _, cast = cast_of(9)
-    tasks = [("sqlite+aiosqlite", 9, plan, cast) for plan in plan_chunks(12_000, 9)]
+    _, owners = owners_of(9)
+    tasks = [("sqlite+aiosqlite", 9, plan, owners) for plan in plan_chunks(12_000, 9)]
 
     here = [chunk async for chunk in ordered_map(encoded_chunk, tasks, processes=0)]
     helpers = [chunk async for chunk in ordered_map(encoded_chunk, tasks, processes=2)]
@@ -134,7 +141,7 @@ def test_seed_demo_batches_take_every_status_in_realistic_proportions() -> None:
 
 
 def test_seed_projects_are_active_but_one() -> None:
-    projects, _ = cast_of(42)
+    projects, _ = owners_of(42)
     assert Counter(project["project_status"] for project in projects) == {
         "ACTIVE": 5,
         "ARCHIVED": 1,

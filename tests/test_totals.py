@@ -7,7 +7,7 @@ from sqlalchemy import delete, insert, text
 
 from jobgraph.db import models
 from jobgraph.db.engine import Database
-from jobgraph.importing import upsert_rows
+from tests.databases import upsert_rows
 from tests.dataset import build_dataset, load_dataset
 from tests.graphql_client import run_graphql
 

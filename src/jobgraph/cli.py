@@ -24,8 +24,10 @@ from rich.progress import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from jobgraph.db.bulk import count_jobs
 from jobgraph.db.engine import Database, DatabaseNotReadyError, make_database, make_engine
-from jobgraph.importing import ImportFailed, count_jobs, import_path
+from jobgraph.graphql.schema import schema_sdl
+from jobgraph.importing import ImportFailed, import_path
 from jobgraph.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -358,11 +360,7 @@ def export_schema(
     ] = None,
 ) -> None:
     """Print the GraphQL schema (SDL), or write it to --output."""
-    try:
-        from jobgraph.graphql.schema import schema_sdl  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as error:
-        fail(f"the GraphQL schema is not available yet ({error})")
-    sdl: str = schema_sdl()
+    sdl = schema_sdl()
     if output is None:
         typer.echo(sdl, nl=not sdl.endswith("\n"))
         return

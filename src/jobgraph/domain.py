@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 
 MAX_PAGE_SIZE = 100
@@ -25,6 +26,36 @@ class BatchStatus(StrEnum):
     TIMED_OUT = "TIMED_OUT"
     ERROR = "ERROR"
     PAUSED = "PAUSED"
+
+
+# A batch in one of these is still going: not complete, no end time yet.
+UNFINISHED_BATCH_STATUSES = frozenset(
+    {BatchStatus.PENDING, BatchStatus.RUNNING, BatchStatus.PAUSED}
+)
+
+
+def batch_complete(status: str) -> bool:
+    """Whether a batch in this status has ended (Batch.complete; its end time is kept)."""
+    return status not in UNFINISHED_BATCH_STATUSES
+
+
+def batch_status_from_jobs(statuses: Collection[str]) -> str:
+    """A batch's status from its jobs' statuses (the importer's rule for batches it makes up):
+    RUNNING while a job runs or is being canceled, or while some are pending and some are not;
+    PENDING when all are pending; then ERROR if any failed, CANCELED if all were canceled,
+    DONE otherwise."""
+    found = set(statuses)
+    if found & {JobStatus.RUNNING, JobStatus.CANCELING}:
+        return BatchStatus.RUNNING.value
+    if JobStatus.PENDING in found:
+        return (
+            BatchStatus.RUNNING.value if found - {JobStatus.PENDING} else BatchStatus.PENDING.value
+        )
+    if JobStatus.ERROR in found:
+        return BatchStatus.ERROR.value
+    if found == {JobStatus.CANCELED}:
+        return BatchStatus.CANCELED.value
+    return BatchStatus.DONE.value
 
 
 class QueuePriority(StrEnum):

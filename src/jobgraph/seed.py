@@ -13,11 +13,19 @@ from itertools import accumulate
 from typing import Any
 
 from jobgraph.db import models
+from jobgraph.db.bulk import row_encoders
+from jobgraph.db.convert import Rows
 from jobgraph.db.engine import Database
 from jobgraph.db.writer import BulkWriter, bulk_transaction
-from jobgraph.domain import BatchStatus, JobOrigin, JobStatus, ProjectStatus, QueuePriority
-from jobgraph.importing.blocks import Rows, encoders
-from jobgraph.importing.parallel import (
+from jobgraph.domain import (
+    BatchStatus,
+    JobOrigin,
+    JobStatus,
+    ProjectStatus,
+    QueuePriority,
+    batch_complete,
+)
+from jobgraph.parallel import (
     PARALLEL_MIN_JOBS,
     default_processes,
     gc_paused,
@@ -72,7 +80,7 @@ ORIGIN_WEIGHTS = {
 
 @dataclass
 class SeedChunk:
-    """Rows ready for upsert_rows, generated together so that every reference holds."""
+    """Rows ready for the bulk writer, generated together so that every reference holds."""
 
     projects: list[dict[str, Any]] = field(default_factory=list)
     batches: list[dict[str, Any]] = field(default_factory=list)
@@ -246,11 +254,17 @@ class _Generator:
         return {"counter": dict(sorted(counter.items())), "raw": shots}
 
     def batch_row(
-        self, batch_id: str, project_id: str, user_id: str, parent_id: str | None,
-        created: int, status: str, jobs: list[dict[str, Any]],
-    ) -> dict[str, Any]:  # fmt: skip
+        self,
+        batch_id: str,
+        project_id: str,
+        user_id: str,
+        parent_id: str | None,
+        created: int,
+        status: str,
+        jobs: list[dict[str, Any]],
+    ) -> dict[str, Any]:
         rng = self.rng
-        complete = status not in (BatchStatus.RUNNING, BatchStatus.PENDING, BatchStatus.PAUSED)
+        complete = batch_complete(status)
         starts = [job["start_timestamp"] for job in jobs if job["start_timestamp"] is not None]
         ends = [job["end_timestamp"] for job in jobs if job["end_timestamp"] is not None]
         device = rng.choice(DEVICES)
@@ -297,7 +311,7 @@ class ChunkPlan:
 
 
 @dataclass(frozen=True)
-class Cast:
+class Owners:
     """The projects and users every chunk's batches belong to."""
 
     project_ids: tuple[str, ...]
@@ -317,26 +331,26 @@ def plan_chunks(jobs: int, seed: int) -> Iterator[ChunkPlan]:
         yield ChunkPlan(index, tuple(sizes))
 
 
-def cast_of(seed: int) -> tuple[list[dict[str, Any]], Cast]:
+def owners_of(seed: int) -> tuple[list[dict[str, Any]], Owners]:
     """The project rows and the users, drawn from `seed` alone."""
     generator = _Generator(seed)
     projects = generator.projects()
     users = tuple(generator.new_id() for _ in range(USER_COUNT))
-    return projects, Cast(tuple(project["id"] for project in projects), users)
+    return projects, Owners(tuple(project["id"] for project in projects), users)
 
 
-def chunk_rows(seed: int, plan: ChunkPlan, cast: Cast) -> SeedChunk:
-    """The batches, jobs and results of one chunk; they depend on (seed, plan, cast) only.
+def chunk_rows(seed: int, plan: ChunkPlan, owners: Owners) -> SeedChunk:
+    """The batches, jobs and results of one chunk; they depend on (seed, plan, owners) only.
 
     Each chunk draws from its own generator, seeded with the seed and the chunk's index, so
     chunks can be generated in any process and in any order with the same rows.
     """
     generator = _Generator(f"{seed}/{plan.index}")
-    users = list(cast.users)
-    recent: dict[str, list[str]] = {project_id: [] for project_id in cast.project_ids}
+    users = list(owners.users)
+    recent: dict[str, list[str]] = {project_id: [] for project_id in owners.project_ids}
     chunk = SeedChunk()
     for position, size in enumerate(plan.sizes):
-        project_id = generator.rng.choice(cast.project_ids)
+        project_id = generator.rng.choice(owners.project_ids)
         earlier = recent[project_id]
         parent_id = earlier[-1] if earlier and generator.rng.random() < 0.05 else None
         status = generator.deck[position % len(generator.deck)]
@@ -353,23 +367,23 @@ def generate(jobs: int, seed: int = DEFAULT_SEED) -> Iterator[SeedChunk]:
 
     The projects come with the first chunk.
     """
-    projects, cast = cast_of(seed)
+    projects, owners = owners_of(seed)
     for plan in plan_chunks(jobs, seed):
-        chunk = chunk_rows(seed, plan, cast)
+        chunk = chunk_rows(seed, plan, owners)
         chunk.projects, projects = projects, []
         yield chunk
     if projects:
         yield SeedChunk(projects=projects)
 
 
-SeedTask = tuple[str, int, ChunkPlan, Cast]
+SeedTask = tuple[str, int, ChunkPlan, Owners]
 
 
 def encoded_chunk(task: SeedTask) -> dict[str, Rows]:
     """One chunk's rows encoded for the database driver named first in `task`, by table."""
-    drivername, seed, plan, cast = task
-    chunk = chunk_rows(seed, plan, cast)
-    encoder = encoders(drivername)
+    drivername, seed, plan, owners = task
+    chunk = chunk_rows(seed, plan, owners)
+    encoder = row_encoders(drivername)
     return {
         models.batch_table.name: encoder["batch"].encode(chunk.batches),
         models.job_table.name: encoder["job"].encode(chunk.jobs),
@@ -400,7 +414,7 @@ async def seed_database(
         processes = default_processes()
     if jobs < parallel_min_jobs:
         processes = 0
-    projects, cast = cast_of(seed)
+    projects, owners = owners_of(seed)
     tables = (models.batch_table, models.job_table, models.job_result_table)
     counts = dict.fromkeys((table.name for table in tables), 0)
     with gc_paused():
@@ -409,7 +423,7 @@ async def seed_database(
             await writer.drop_job_indexes(jobs)  # only when seeding adds half the table or more
             tell("generating and writing")
             await writer.upsert(models.project_table, projects)
-            tasks = ((writer.drivername, seed, plan, cast) for plan in plan_chunks(jobs, seed))
+            tasks = ((writer.drivername, seed, plan, owners) for plan in plan_chunks(jobs, seed))
             chunks = ordered_map(encoded_chunk, tasks, processes=processes)
             async with aclosing(chunks):
                 async for chunk in chunks:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, func, select
@@ -11,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
 from jobgraph.db import models
+from jobgraph.db.chunks import distinct_chunks
+from jobgraph.db.convert import RowEncoder, dialect_named
 from jobgraph.db.engine import Database
 
 CHUNK_SIZE = 2000
@@ -22,6 +25,13 @@ TABLES: tuple[Table, ...] = (
     models.job_table,
     models.job_result_table,
 )
+
+
+@cache
+def row_encoders(drivername: str) -> dict[str, RowEncoder]:
+    """An encoder per table for rows that hold every column, made once per process."""
+    dialect = dialect_named(drivername)
+    return {table.name: RowEncoder(table, dialect) for table in TABLES}
 
 
 def _insert(dialect: str, table: Table) -> Any:
@@ -51,21 +61,6 @@ def insert_missing_statement(dialect: str, table: Table) -> Insert:
     return insert_missing
 
 
-async def upsert_rows(
-    connection: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]
-) -> None:
-    """Upsert `rows` (dicts with every column of `table`) by primary key, in chunks.
-
-    Importing the same rows again changes nothing; a changed row replaces the stored one.
-    Runs inside the caller's transaction.
-    """
-    if not rows:
-        return
-    statement = upsert_statement(connection.dialect.name, table)
-    for start in range(0, len(rows), CHUNK_SIZE):
-        await connection.execute(statement, list(rows[start : start + CHUNK_SIZE]))
-
-
 async def insert_missing_rows(
     connection: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]
 ) -> None:
@@ -86,10 +81,8 @@ async def column_by_id(
     connection: AsyncConnection, table: Table, ids: Iterable[str], column: Any
 ) -> dict[str, Any]:
     """id -> `column` for the stored rows among `ids`, looked up a few hundred at a time."""
-    wanted = sorted(set(ids))
     found: dict[str, Any] = {}
-    for start in range(0, len(wanted), LOOKUP_CHUNK):
-        chunk = wanted[start : start + LOOKUP_CHUNK]
+    for chunk in distinct_chunks(ids, LOOKUP_CHUNK):
         result = await connection.execute(select(table.c.id, column).where(table.c.id.in_(chunk)))
         found.update({row[0]: row[1] for row in result})
     return found

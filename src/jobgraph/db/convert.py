@@ -82,6 +82,10 @@ def fast_converter(column: Column[Any], dialect: Dialect) -> Converter | None:
     return type_converter(column, dialect)
 
 
+Rows = list[tuple[Any, ...]]
+"""Rows encoded for the database driver, in the table's column order."""
+
+
 class RowEncoder:
     """Turns row dicts into DBAPI tuples, column by column, in one comprehension per call.
 
@@ -128,7 +132,7 @@ class RowEncoder:
         """The index of column `name` in the encoded tuples."""
         return self.names.index(name)
 
-    def encode(self, rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    def encode(self, rows: Iterable[dict[str, Any]]) -> Rows:
         return self._encode(rows)
 
 

@@ -24,6 +24,7 @@ import asyncpg
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.expression import Executable
 
 from jobgraph.db import clock
@@ -36,6 +37,12 @@ RawRow = Sequence[Any]
 
 class ReadFailedError(RuntimeError):
     """The database did not answer a read (unreachable, gone away, or refused it)."""
+
+
+DATABASE_OUTAGES: tuple[type[Exception], ...] = (SQLAlchemyError, OSError, ReadFailedError)
+"""What the database not answering looks like, from the engine or the raw reader: the
+adapters answer these with their outage error (GraphQL's error, REST's 503) without knowing
+the driver's or SQLAlchemy's exceptions."""
 
 
 # A pooled PostgreSQL connection found dead (the server ended it: pg_terminate_backend, a

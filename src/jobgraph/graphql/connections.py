@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any, Generic, Literal, TypeVar
+from functools import partial
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 
@@ -17,10 +18,18 @@ from jobgraph.query.spec import Listing
 NodeT = TypeVar("NodeT")
 
 
+class RowsBeyond(Protocol):
+    """Whether rows follow the page (previous=False) or precede it (previous=True)."""
+
+    def __call__(self, *, previous: bool) -> Awaitable[bool]: ...
+
+
 @strawberry.type(description="Where a page sits in the whole list.")
 class PageInfo:
     _page: strawberry.Private[Page[Any]]
-    _beyond: strawberry.Private[Callable[[bool], Awaitable[bool]]]
+    # Whether rows follow (or precede) the page, asked only when the page does not know.
+    _rows_after: strawberry.Private[Callable[[], Awaitable[bool]]]
+    _rows_before: strawberry.Private[Callable[[], Awaitable[bool]]]
 
     @strawberry.field(description="Cursor of the first edge.")
     def start_cursor(self) -> str | None:
@@ -33,12 +42,12 @@ class PageInfo:
     @strawberry.field(description="Whether rows follow this page.")
     async def has_next_page(self) -> bool:
         known = self._page.has_next_page
-        return known if known is not None else await self._beyond(False)
+        return known if known is not None else await self._rows_after()
 
     @strawberry.field(description="Whether rows precede this page.")
     async def has_previous_page(self) -> bool:
         known = self._page.has_previous_page
-        return known if known is not None else await self._beyond(True)
+        return known if known is not None else await self._rows_before()
 
 
 @strawberry.type(description="A node and the cursor to page from it.")
@@ -73,10 +82,14 @@ def build_connection(
     page: Page[Row],
     wrap: Callable[[Row], NodeT],
     count: Callable[[], Awaitable[int]],
-    beyond: Callable[[bool], Awaitable[bool]],
+    beyond: RowsBeyond,
 ) -> Connection[NodeT]:
     edges = [Edge(node=wrap(row), _page=page, _index=index) for index, row in enumerate(page.rows)]
-    info = PageInfo(_page=page, _beyond=beyond)
+    info = PageInfo(
+        _page=page,
+        _rows_after=partial(beyond, previous=False),
+        _rows_before=partial(beyond, previous=True),
+    )
     return Connection(edges=edges, page_info=info, _count=count)
 
 
@@ -85,13 +98,13 @@ async def root_connection(
 ) -> Connection[NodeT]:
     """A top-level list: one statement for the page, more only for what the client selects."""
     reads.check_cursors(entity, listing)
-    page = await reads.list_page(db, entity, listing)
+    page = await reads.list_keyset_page(db, entity, listing)
 
     async def count() -> int:
         known = page.known_total
         return known if known is not None else await reads.count_rows(db, entity, listing.spec)
 
-    async def beyond(previous: bool) -> bool:
+    async def beyond(*, previous: bool) -> bool:
         return await reads.boundary_exists(db, entity, listing, previous=previous)
 
     return build_connection(page, wrap, count, beyond)
@@ -99,31 +112,25 @@ async def root_connection(
 
 async def nested_connection(
     db: Database,
-    entity: Entity[Row],
-    parent: Literal["batch_id", "project_id"],
+    relation: reads.Relation[Row],
     parent_id: str,
     listing: Listing,
     wrap: Callable[[Row], NodeT],
     loaders: Loaders,
 ) -> Connection[NodeT]:
     """A list under a parent; sibling lists are fetched together by the loaders."""
+    entity = relation.entity
     reads.check_cursors(entity, listing)
-    key = (entity.table.name, parent)
-    page: Page[Row] = await loaders.pages[key].load((parent_id, listing))
+    page: Page[Row] = await loaders.pages[relation.name].load((parent_id, listing))
 
     async def count() -> int:
         known = page.known_total
-        return (
-            known
-            if known is not None
-            else await loaders.counts[key].load((parent_id, listing.spec))
-        )
+        if known is not None:
+            return known
+        return await loaders.counts[relation.name].load((parent_id, listing.spec))
 
-    async def beyond(previous: bool) -> bool:
-        spec: Any = listing.spec  # jobs and batches can both be scoped to their parent
-        scoped = spec.restricted_to(**{f"{parent}s": (parent_id,)})
-        return await reads.boundary_exists(
-            db, entity, replace(listing, spec=scoped), previous=previous
-        )
+    async def beyond(*, previous: bool) -> bool:
+        within = replace(listing, spec=relation.within(listing.spec, parent_id))
+        return await reads.boundary_exists(db, entity, within, previous=previous)
 
     return build_connection(page, wrap, count, beyond)

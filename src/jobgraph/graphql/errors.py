@@ -7,15 +7,12 @@ from collections.abc import Iterable, Iterator
 from enum import StrEnum
 
 from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode
-from sqlalchemy.exc import SQLAlchemyError
 from strawberry.extensions import MaskErrors, SchemaExtension
 
-from jobgraph.db.raw import ReadFailedError
+from jobgraph.db.raw import DATABASE_OUTAGES
 from jobgraph.query.spec import InvalidQueryError
 
-# What the database not answering looks like, from the engine or the raw reader (REST answers
-# the same failures with its 503).
-OUTAGES = (SQLAlchemyError, OSError, ReadFailedError)
+OUTAGES = DATABASE_OUTAGES  # REST answers the same failures with its 503
 OUTAGE_MESSAGE = "The database did not answer; try again."
 
 

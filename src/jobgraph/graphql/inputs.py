@@ -34,7 +34,7 @@ from jobgraph.query.spec import (
 )
 
 MAX_FILTER_DEPTH = 6
-MAX_FILTER_NODES = 64
+MAX_FILTER_PARTS = 64
 
 
 def _parse_datetime(value: object) -> datetime:
@@ -57,14 +57,14 @@ class _Budget:
     """Caps how deep and how wide one filter may be, so no request builds a huge WHERE."""
 
     def __init__(self) -> None:
-        self.nodes = 0
+        self.parts = 0
 
     def enter(self, depth: int) -> None:
-        self.nodes += 1
+        self.parts += 1
         if depth > MAX_FILTER_DEPTH:
             raise InvalidQueryError(f"filter nests and/or/not deeper than {MAX_FILTER_DEPTH}")
-        if self.nodes > MAX_FILTER_NODES:
-            raise InvalidQueryError(f"filter has more than {MAX_FILTER_NODES} and/or/not parts")
+        if self.parts > MAX_FILTER_PARTS:
+            raise InvalidQueryError(f"filter has more than {MAX_FILTER_PARTS} and/or/not parts")
 
 
 def _ids(name: str, values: Sequence[strawberry.ID] | None) -> tuple[str, ...] | None:
@@ -93,10 +93,12 @@ def _composition(node: Any, budget: _Budget, depth: int) -> dict[str, Any]:
 
 @strawberry.input(description="Bounds on a time; every bound given must hold. Naive times are UTC.")
 class DateTimeRange:
-    gt: datetime | None = None
-    gte: datetime | None = None
-    lt: datetime | None = None
-    lte: datetime | None = None
+    gt: datetime | None = strawberry.field(default=None, description="Greater than this.")
+    gte: datetime | None = strawberry.field(
+        default=None, description="Greater than or equal to this."
+    )
+    lt: datetime | None = strawberry.field(default=None, description="Less than this.")
+    lte: datetime | None = strawberry.field(default=None, description="Less than or equal to this.")
 
     def to_spec(self, name: str) -> TimeRange:
         def utc(bound: str, value: datetime | None) -> datetime | None:
@@ -109,10 +111,10 @@ class DateTimeRange:
 
 @strawberry.input(name="IntRange", description="Bounds on an integer; every bound given must hold.")
 class IntRangeInput:
-    gt: int | None = None
-    gte: int | None = None
-    lt: int | None = None
-    lte: int | None = None
+    gt: int | None = strawberry.field(default=None, description="Greater than this.")
+    gte: int | None = strawberry.field(default=None, description="Greater than or equal to this.")
+    lt: int | None = strawberry.field(default=None, description="Less than this.")
+    lte: int | None = strawberry.field(default=None, description="Less than or equal to this.")
 
     def to_spec(self, name: str) -> IntRange:
         def bound(which: str, value: int | None) -> int | None:
@@ -148,9 +150,15 @@ class JobFilter:
     project_id: list[strawberry.ID] | None = strawberry.field(
         default=None, description="In one of these projects."
     )
-    user_id: list[str] | None = strawberry.field(default=None, description="Owned by one of these.")
-    status: list[JobStatus] | None = strawberry.field(default=None, description="One of these.")
-    origin: list[JobOrigin] | None = strawberry.field(default=None, description="One of these.")
+    user_id: list[str] | None = strawberry.field(
+        default=None, description="Submitted by one of these users."
+    )
+    status: list[JobStatus] | None = strawberry.field(
+        default=None, description="In one of these statuses."
+    )
+    origin: list[JobOrigin] | None = strawberry.field(
+        default=None, description="Submitted from one of these origins."
+    )
     min_runs: int | None = strawberry.field(default=None, description="runs >= minRuns.")
     max_runs: int | None = strawberry.field(default=None, description="runs <= maxRuns.")
     errors: bool | None = strawberry.field(
@@ -165,12 +173,22 @@ class JobFilter:
     end_date: datetime | None = strawberry.field(
         default=None, description="endTimestamp <= endDate."
     )
-    created_at: DateTimeRange | None = None
-    updated_at: DateTimeRange | None = None
-    start_timestamp: DateTimeRange | None = None
-    end_timestamp: DateTimeRange | None = None
-    runs: IntRangeInput | None = None
-    progress: IntRangeInput | None = None
+    created_at: DateTimeRange | None = strawberry.field(
+        default=None, description="Bounds on createdAt."
+    )
+    updated_at: DateTimeRange | None = strawberry.field(
+        default=None, description="Bounds on updatedAt."
+    )
+    start_timestamp: DateTimeRange | None = strawberry.field(
+        default=None, description="Bounds on startTimestamp; a job not started matches none."
+    )
+    end_timestamp: DateTimeRange | None = strawberry.field(
+        default=None, description="Bounds on endTimestamp; a job not finished matches none."
+    )
+    runs: IntRangeInput | None = strawberry.field(default=None, description="Bounds on runs.")
+    progress: IntRangeInput | None = strawberry.field(
+        default=None, description="Bounds on progress."
+    )
     and_: list[JobFilter] | None = strawberry.field(
         default=None, name="and", description="Every one of these filters holds."
     )
@@ -224,8 +242,12 @@ class BatchFilter:
     project_id: list[strawberry.ID] | None = strawberry.field(
         default=None, description="In one of these projects."
     )
-    user_id: list[str] | None = strawberry.field(default=None, description="Owned by one of these.")
-    status: list[BatchStatus] | None = strawberry.field(default=None, description="One of these.")
+    user_id: list[str] | None = strawberry.field(
+        default=None, description="Submitted by one of these users."
+    )
+    status: list[BatchStatus] | None = strawberry.field(
+        default=None, description="In one of these statuses."
+    )
     device_type: list[str] | None = strawberry.field(
         default=None, description="For one of these device types."
     )
@@ -294,8 +316,10 @@ class BatchFilter:
 
 @strawberry.input(description="Which projects to return; same conventions as JobFilter.")
 class ProjectFilter:
-    id: list[strawberry.ID] | None = None
-    id_starts_with: str | None = None
+    id: list[strawberry.ID] | None = strawberry.field(default=None, description="One of these ids.")
+    id_starts_with: str | None = strawberry.field(
+        default=None, description="The id begins with these characters."
+    )
     name: str | None = strawberry.field(default=None, description="Exactly this name.")
     name_starts_with: str | None = strawberry.field(
         default=None, description="The name begins with these characters (case-sensitive)."
@@ -303,10 +327,18 @@ class ProjectFilter:
     project_status: list[ProjectStatus] | None = strawberry.field(
         default=None, description="One of these statuses."
     )
-    created_at: DateTimeRange | None = None
-    and_: list[ProjectFilter] | None = strawberry.field(default=None, name="and")
-    or_: list[ProjectFilter] | None = strawberry.field(default=None, name="or")
-    not_: ProjectFilter | None = strawberry.field(default=None, name="not")
+    created_at: DateTimeRange | None = strawberry.field(
+        default=None, description="Bounds on createdAt."
+    )
+    and_: list[ProjectFilter] | None = strawberry.field(
+        default=None, name="and", description="Every one of these filters holds."
+    )
+    or_: list[ProjectFilter] | None = strawberry.field(
+        default=None, name="or", description="At least one of these filters holds."
+    )
+    not_: ProjectFilter | None = strawberry.field(
+        default=None, name="not", description="This filter does not hold."
+    )
 
     def to_spec(self, budget: _Budget | None = None, depth: int = 1) -> ProjectFilterSpec:
         budget = budget or _Budget()
@@ -322,22 +354,32 @@ class ProjectFilter:
         )
 
 
+_ORDER_FIELD = "The field to order by."
+_ORDER_DIRECTION = "ASC or DESC (the default)."
+
+
 @strawberry.input(description="One sort key. Ties are broken by id in the first key's direction.")
 class JobOrder:
-    field: JobOrderField
-    direction: OrderDirection = OrderDirection.DESC
+    field: JobOrderField = strawberry.field(description=_ORDER_FIELD)
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.DESC, description=_ORDER_DIRECTION
+    )
 
 
 @strawberry.input(description="One sort key. Ties are broken by id in the first key's direction.")
 class BatchOrder:
-    field: BatchOrderField
-    direction: OrderDirection = OrderDirection.DESC
+    field: BatchOrderField = strawberry.field(description=_ORDER_FIELD)
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.DESC, description=_ORDER_DIRECTION
+    )
 
 
 @strawberry.input(description="One sort key. Ties are broken by id in the first key's direction.")
 class ProjectOrder:
-    field: ProjectOrderField
-    direction: OrderDirection = OrderDirection.DESC
+    field: ProjectOrderField = strawberry.field(description=_ORDER_FIELD)
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.DESC, description=_ORDER_DIRECTION
+    )
 
 
 def to_order_terms(

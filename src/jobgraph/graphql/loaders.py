@@ -6,17 +6,16 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Coroutine, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader as StrawberryDataLoader
 
 from jobgraph.db import models
 from jobgraph.db.engine import Database
 from jobgraph.query import reads
-from jobgraph.query.paging import Entity, Page, Row
+from jobgraph.query.paging import Page, Row
 from jobgraph.query.spec import FilterSpec, Listing, Scope
 
-Parent = Literal["batch_id", "project_id"]
 Group = TypeVar("Group", bound=Hashable)
 Key = TypeVar("Key")
 Value = TypeVar("Value")
@@ -63,21 +62,21 @@ def _per_parent(
 
 
 def _pages_by_parent(
-    db: Database, entity: Entity[Row], parent: Parent
+    db: Database, relation: reads.Relation[Row]
 ) -> DataLoader[tuple[str, Listing], Page[Row]]:
     """Siblings with the same listing (a page of batches' `jobs(first: 10)`) share a read."""
 
     async def fetch(listing: Listing, parent_ids: list[str]) -> dict[str, Page[Row]]:
-        return await reads.pages_by_parent(db, entity, parent, parent_ids, listing)
+        return await reads.pages_by_parent(db, relation, parent_ids, listing)
 
     return _per_parent(fetch)
 
 
 def _counts_by_parent(
-    db: Database, entity: Entity[Row], parent: Parent
+    db: Database, relation: reads.Relation[Row]
 ) -> DataLoader[tuple[str, FilterSpec], int]:
     async def fetch(spec: FilterSpec, parent_ids: list[str]) -> dict[str, int]:
-        return await reads.counts_by_parent(db, entity, parent, parent_ids, spec)
+        return await reads.counts_by_parent(db, relation, parent_ids, spec)
 
     return _per_parent(fetch)
 
@@ -107,16 +106,9 @@ class Loaders:
     project_by_id: DataLoader[str, models.Project | None]
     job_result_by_job_id: DataLoader[str, tuple[bool, Any]]
     job_status_counts_by_batch_id: DataLoader[str, dict[str, int]]
-    # Lists under a parent, keyed by (table name, parent column): pages and their counts.
-    pages: dict[tuple[str, Parent], DataLoader[tuple[str, Listing], Page[Any]]]
-    counts: dict[tuple[str, Parent], DataLoader[tuple[str, FilterSpec], int]]
-
-
-NESTED_LISTS: list[tuple[Entity[Any], Parent]] = [
-    (reads.JOBS, "batch_id"),
-    (reads.JOBS, "project_id"),
-    (reads.BATCHES, "project_id"),
-]
+    # Lists under a parent, keyed by the relation's name: pages and their counts.
+    pages: dict[str, DataLoader[tuple[str, Listing], Page[Any]]]
+    counts: dict[str, DataLoader[tuple[str, FilterSpec], int]]
 
 
 def make_loaders(db: Database, scope: Scope) -> Loaders:
@@ -128,12 +120,6 @@ def make_loaders(db: Database, scope: Scope) -> Loaders:
         project_by_id=_by_id(db, reads.projects_by_ids, scope),
         job_result_by_job_id=_results(db, scope),
         job_status_counts_by_batch_id=_status_counts(db, scope),
-        pages={
-            (entity.table.name, parent): _pages_by_parent(db, entity, parent)
-            for entity, parent in NESTED_LISTS
-        },
-        counts={
-            (entity.table.name, parent): _counts_by_parent(db, entity, parent)
-            for entity, parent in NESTED_LISTS
-        },
+        pages={relation.name: _pages_by_parent(db, relation) for relation in reads.RELATIONS},
+        counts={relation.name: _counts_by_parent(db, relation) for relation in reads.RELATIONS},
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -41,7 +41,12 @@ from jobgraph.query import spec
 from jobgraph.query.spec import InvalidQueryError
 from jobgraph.settings import Settings
 
-MAX_NODES_PER_REQUEST = 100
+MAX_IDS_PER_NODES_FIELD = 100
+
+AnId = Annotated[
+    strawberry.ID,
+    strawberry.argument(description="The UUID, in any case; an id no object has gives null."),
+]
 
 
 async def _lookup(info: Info[Context, None], key: str | None) -> Job | Batch | Project | None:
@@ -69,33 +74,43 @@ async def _lookup_item(info: Info[Context, None], node_id: str) -> Any:
 @strawberry.type(description="Entry points of the job graph.")
 class Query:
     @strawberry.field(description="The job with this id, or null.")
-    async def job(self, info: Info[Context, None], id: strawberry.ID) -> Job | None:
+    async def job(self, info: Info[Context, None], id: AnId) -> Job | None:
         key = spec.lookup_id("id", id)
         row = None if key is None else await info.context.loaders.job_by_id.load(key)
         return None if row is None else job_from_row(row)
 
     @strawberry.field(description="The batch with this id, or null.")
-    async def batch(self, info: Info[Context, None], id: strawberry.ID) -> Batch | None:
+    async def batch(self, info: Info[Context, None], id: AnId) -> Batch | None:
         key = spec.lookup_id("id", id)
         row = None if key is None else await info.context.loaders.batch_by_id.load(key)
         return None if row is None else batch_from_row(row)
 
     @strawberry.field(description="The project with this id, or null.")
-    async def project(self, info: Info[Context, None], id: strawberry.ID) -> Project | None:
+    async def project(self, info: Info[Context, None], id: AnId) -> Project | None:
         key = spec.lookup_id("id", id)
         row = None if key is None else await info.context.loaders.project_by_id.load(key)
         return None if row is None else project_from_row(row)
 
     @strawberry.field(description="Any job, batch or project by id, or null.")
-    async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
+    async def node(self, info: Info[Context, None], id: AnId) -> Node | None:
         return await _lookup(info, spec.lookup_id("id", id))
 
     @strawberry.field(
         description="Jobs, batches or projects by id, in the order asked (null if absent)."
     )
-    async def nodes(self, info: Info[Context, None], ids: list[strawberry.ID]) -> list[Node | None]:
-        if len(ids) > MAX_NODES_PER_REQUEST:
-            raise InvalidQueryError(f"`ids` takes at most {MAX_NODES_PER_REQUEST} ids")
+    async def nodes(
+        self,
+        info: Info[Context, None],
+        ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description=f"Up to {MAX_IDS_PER_NODES_FIELD} UUIDs; each item is its object, or "
+                "null when none has it."
+            ),
+        ],
+    ) -> list[Node | None]:
+        if len(ids) > MAX_IDS_PER_NODES_FIELD:
+            raise InvalidQueryError(f"`ids` takes at most {MAX_IDS_PER_NODES_FIELD} ids")
         return list(await asyncio.gather(*(_lookup_item(info, node_id) for node_id in ids)))
 
     jobs: Connection[Job] = strawberry.field(

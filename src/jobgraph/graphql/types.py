@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
-from sqlalchemy import Table
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -35,7 +34,38 @@ from jobgraph.query.spec import (
 
 PAGE_ARGUMENTS = "`first`/`after` page forward, `last`/`before` backward; 1 to 100 (default 100)."
 
-Under = Literal["batch_id", "project_id"] | None  # the parent column of a nested list
+# The arguments every list takes.
+First = Annotated[
+    int | None,
+    strawberry.argument(description="At most this many items, from the start or after `after`."),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(description="Items after this cursor (an edge's `cursor`, same orderBy)."),
+]
+Last = Annotated[
+    int | None,
+    strawberry.argument(description="At most this many items, from the end or before `before`."),
+]
+Before = Annotated[
+    str | None,
+    strawberry.argument(description="Items before this cursor (an edge's `cursor`, same orderBy)."),
+]
+_ORDER = "Sort keys, the first one first; ties are broken by id. Without it: newest first."
+_FILTER = "Only the {} matching this filter; all of them without it."
+JobFilterArgument = Annotated[
+    JobFilter | None, strawberry.argument(description=_FILTER.format("jobs"))
+]
+JobOrderArgument = Annotated[list[JobOrder] | None, strawberry.argument(description=_ORDER)]
+BatchFilterArgument = Annotated[
+    BatchFilter | None, strawberry.argument(description=_FILTER.format("batches"))
+]
+BatchOrderArgument = Annotated[list[BatchOrder] | None, strawberry.argument(description=_ORDER)]
+ProjectFilterArgument = Annotated[
+    ProjectFilter | None, strawberry.argument(description=_FILTER.format("projects"))
+]
+ProjectOrderArgument = Annotated[list[ProjectOrder] | None, strawberry.argument(description=_ORDER)]
+
 GraphType = TypeVar("GraphType")
 
 
@@ -44,16 +74,16 @@ class Node:
     id: strawberry.ID = strawberry.field(description="The UUID, as the REST API returns it.")
 
 
-def _copier(cls: type[GraphType], table: Table) -> Callable[[Any], GraphType]:
+def _copier(cls: type[GraphType], entity: Entity[Any]) -> Callable[[Any], GraphType]:
     """Build the GraphQL object from a row: its fields are the table's columns, same names."""
-    names = list(table.c.keys())
-    return lambda row: cls(**{name: getattr(row, name) for name in names})
+    values = reads.column_values(entity)
+    return lambda row: cls(**values(row))
 
 
 async def _list(
     info: Info[Context, None],
     entity: Entity[Row],
-    under: Under,
+    under: reads.Relation[Row] | None,
     parent: Any,
     listing: Listing,
     wrap: Callable[[Row], GraphType],
@@ -62,30 +92,53 @@ async def _list(
     db = info.context.db
     if under is None:
         return await root_connection(db, entity, listing, wrap)
-    return await nested_connection(
-        db, entity, under, parent.id, listing, wrap, info.context.loaders
-    )
+    return await nested_connection(db, under, parent.id, listing, wrap, info.context.loaders)
 
 
 @strawberry.type(description="One execution request of a quantum program, within a batch.")
 class Job(Node):
-    parent_id: strawberry.ID | None = strawberry.field(description="The job this one retries.")
-    batch_id: strawberry.ID
-    project_id: strawberry.ID
-    user_id: str | None
-    status: JobStatus
-    origin: JobOrigin
-    runs: int = strawberry.field(description="Number of shots.")
-    created_at: datetime
-    updated_at: datetime
-    start_timestamp: datetime | None
-    end_timestamp: datetime | None
-    variables: JSON | None
-    errors: list[str] | None
-    progress: int = strawberry.field(description="Completion, 0 to 100.")
-    creation_order: int = strawberry.field(description="Position within its batch.")
-    slurm_job_id: str | None
-    cluster_name: str | None
+    parent_id: strawberry.ID | None = strawberry.field(
+        description="Id of the job this one retries, or null."
+    )
+    batch_id: strawberry.ID = strawberry.field(description="Id of the batch the job belongs to.")
+    project_id: strawberry.ID = strawberry.field(
+        description="Id of the project the job belongs to (its batch's project)."
+    )
+    user_id: str | None = strawberry.field(
+        description="Id of the user who submitted the job, or null."
+    )
+    status: JobStatus = strawberry.field(description="Status of the job.")
+    origin: JobOrigin = strawberry.field(description="Where the job was submitted from.")
+    runs: int = strawberry.field(
+        description="Number of times the pulse sequence is repeated (the shots)."
+    )
+    created_at: datetime = strawberry.field(description="Timestamp of the creation of the job.")
+    updated_at: datetime = strawberry.field(description="Timestamp of the last update of the job.")
+    start_timestamp: datetime | None = strawberry.field(
+        description="Timestamp when the QPU or emulator started processing the job; null "
+        "until then."
+    )
+    end_timestamp: datetime | None = strawberry.field(
+        description="Timestamp when the QPU or emulator finished processing the job; null "
+        "until then."
+    )
+    variables: JSON | None = strawberry.field(
+        description="Values of the sequence's variables for this job; null when the batch's "
+        "sequence is not parametrized."
+    )
+    errors: list[str] | None = strawberry.field(
+        description="Error messages raised while the job was processed; null or empty when none."
+    )
+    progress: int = strawberry.field(description="How far the job is processed, 0 to 100 (%).")
+    creation_order: int = strawberry.field(
+        description="Position of the job within its batch, in the order the jobs were created."
+    )
+    slurm_job_id: str | None = strawberry.field(
+        description="Id of the Slurm job that processed this job on a cluster, or null."
+    )
+    cluster_name: str | None = strawberry.field(
+        description="Name of the cluster that processed the job, or null."
+    )
 
     @strawberry.field(description="The batch this job belongs to.")
     async def batch(self, info: Info[Context, None]) -> Batch | None:
@@ -110,21 +163,21 @@ class Job(Node):
         return payload  # type: ignore[no-any-return]
 
 
-job_from_row: Callable[[models.Job], Job] = _copier(Job, models.job_table)
+job_from_row: Callable[[models.Job], Job] = _copier(Job, reads.JOBS)
 
 
-def job_list(under: Under) -> Callable[..., Awaitable[Connection[Job]]]:
+def job_list(under: reads.Relation[models.Job] | None) -> Callable[..., Awaitable[Connection[Job]]]:
     """The resolver of a jobs list: at the root, or under a batch or project."""
 
     async def jobs(
         root: Any,
         info: Info[Context, None],
-        filter: JobFilter | None = None,
-        order_by: list[JobOrder] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        filter: JobFilterArgument = None,
+        order_by: JobOrderArgument = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Job]:
         listing = to_listing(JobFilterSpec(), filter, order_by, first, after, last, before)
         listing = listing.scoped(info.context.scope)
@@ -135,32 +188,54 @@ def job_list(under: Under) -> Callable[..., Awaitable[Connection[Job]]]:
 
 @strawberry.type(description="How many of a batch's jobs are in one status.")
 class JobStatusCount:
-    status: JobStatus
-    count: int
+    status: JobStatus = strawberry.field(description="A job status.")
+    count: int = strawberry.field(description="How many of the batch's jobs are in it (0 or more).")
 
 
 @strawberry.type(description="A group of jobs submitted together for one device.")
 class Batch(Node):
-    parent_id: strawberry.ID | None = strawberry.field(description="The batch this one retries.")
-    project_id: strawberry.ID
-    user_id: str | None
-    status: BatchStatus
-    device_type: str | None
-    priority: int
+    parent_id: strawberry.ID | None = strawberry.field(
+        description="Id of the batch this one retries (a batch resubmitted), or null."
+    )
+    project_id: strawberry.ID = strawberry.field(
+        description="Id of the project the batch belongs to."
+    )
+    user_id: str | None = strawberry.field(
+        description="Id of the user who created the batch, or null."
+    )
+    status: BatchStatus = strawberry.field(description="Status of the batch.")
+    device_type: str | None = strawberry.field(
+        description="Type of device the batch runs on (a QPU such as FRESNEL, or an emulator "
+        "such as EMU_MPS), or null."
+    )
+    priority: int = strawberry.field(description="Numeric priority of the batch.")
     queue_priority: QueuePriority = strawberry.field(
         description="The queue this batch waits in (LOW, MEDIUM or HIGH)."
     )
     open: bool = strawberry.field(description="Whether jobs can still be added.")
-    complete: bool
-    tags: list[str] | None
-    configuration: JSON | None
-    created_at: datetime
-    updated_at: datetime
-    start_datetime: datetime | None
-    end_datetime: datetime | None
+    complete: bool = strawberry.field(
+        description="Whether the batch was declared complete (no more jobs): the opposite of "
+        "open, kept for older clients."
+    )
+    tags: list[str] | None = strawberry.field(
+        description="Keywords to find the batch by (BatchFilter.tag), or null."
+    )
+    configuration: JSON | None = strawberry.field(
+        description="Further configuration for some emulators, as submitted; null when none."
+    )
+    created_at: datetime = strawberry.field(description="Timestamp of the creation of the batch.")
+    updated_at: datetime = strawberry.field(
+        description="Timestamp of the last update of the batch."
+    )
+    start_datetime: datetime | None = strawberry.field(
+        description="Timestamp when the batch was sent to the QPU or emulator; null until then."
+    )
+    end_datetime: datetime | None = strawberry.field(
+        description="Timestamp when the batch was processed to the end; null until then."
+    )
 
     jobs: Connection[Job] = strawberry.field(
-        resolver=job_list("batch_id"),
+        resolver=job_list(reads.BATCH_JOBS),
         description=f"Jobs of this batch; filters as Query.jobs. {PAGE_ARGUMENTS}",
     )
 
@@ -187,21 +262,23 @@ class Batch(Node):
         return [JobStatusCount(status=s, count=counts.get(s.value, 0)) for s in JobStatus]
 
 
-batch_from_row: Callable[[models.Batch], Batch] = _copier(Batch, models.batch_table)
+batch_from_row: Callable[[models.Batch], Batch] = _copier(Batch, reads.BATCHES)
 
 
-def batch_list(under: Under) -> Callable[..., Awaitable[Connection[Batch]]]:
+def batch_list(
+    under: reads.Relation[models.Batch] | None,
+) -> Callable[..., Awaitable[Connection[Batch]]]:
     """The resolver of a batches list: at the root, or under a project."""
 
     async def batches(
         root: Any,
         info: Info[Context, None],
-        filter: BatchFilter | None = None,
-        order_by: list[BatchOrder] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        filter: BatchFilterArgument = None,
+        order_by: BatchOrderArgument = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Batch]:
         listing = to_listing(BatchFilterSpec(), filter, order_by, first, after, last, before)
         listing = listing.scoped(info.context.scope)
@@ -212,23 +289,23 @@ def batch_list(under: Under) -> Callable[..., Awaitable[Connection[Batch]]]:
 
 @strawberry.type(description="A team's space; it holds batches, which hold jobs.")
 class Project(Node):
-    name: str
-    created_at: datetime
+    name: str = strawberry.field(description="The project's name.")
+    created_at: datetime = strawberry.field(description="Timestamp of the creation of the project.")
     project_status: ProjectStatus = strawberry.field(
         description="ACTIVE, or ARCHIVED for a project no longer in use."
     )
 
     batches: Connection[Batch] = strawberry.field(
-        resolver=batch_list("project_id"),
+        resolver=batch_list(reads.PROJECT_BATCHES),
         description=f"Batches of this project; filters as Query.batches. {PAGE_ARGUMENTS}",
     )
     jobs: Connection[Job] = strawberry.field(
-        resolver=job_list("project_id"),
+        resolver=job_list(reads.PROJECT_JOBS),
         description=f"Jobs of this project; filters as Query.jobs. {PAGE_ARGUMENTS}",
     )
 
 
-project_from_row: Callable[[models.Project], Project] = _copier(Project, models.project_table)
+project_from_row: Callable[[models.Project], Project] = _copier(Project, reads.PROJECTS)
 
 
 def project_list() -> Callable[..., Awaitable[Connection[Project]]]:
@@ -237,12 +314,12 @@ def project_list() -> Callable[..., Awaitable[Connection[Project]]]:
     async def projects(
         root: Any,
         info: Info[Context, None],
-        filter: ProjectFilter | None = None,
-        order_by: list[ProjectOrder] | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        filter: ProjectFilterArgument = None,
+        order_by: ProjectOrderArgument = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Project]:
         listing = to_listing(ProjectFilterSpec(), filter, order_by, first, after, last, before)
         listing = listing.scoped(info.context.scope)

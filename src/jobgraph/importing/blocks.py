@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from jobgraph.db import bulk
-from jobgraph.db.convert import RowEncoder, dialect_named
+from jobgraph.db.convert import RowEncoder, Rows, dialect_named
 from jobgraph.importing.records import (
     BATCH_DEFAULTS,
     JOB_DEFAULTS,
@@ -23,8 +23,6 @@ from jobgraph.importing.records import (
     describe_error,
     unstorable,
 )
-
-Rows = list[tuple[Any, ...]]
 
 
 @dataclass
@@ -109,7 +107,11 @@ def parse_block(drivername: str, first_line: int, block: bytes) -> ParsedBlock:
         else:
             projects.append(record)
     encoder = encoders(drivername)
-    for name, rows in (("project", projects), ("batch", batches), ("job", jobs),
-                       ("job_result", results)):  # fmt: skip
+    for name, rows in (
+        ("project", projects),
+        ("batch", batches),
+        ("job", jobs),
+        ("job_result", results),
+    ):
         parsed.rows[name] = encoder[name].encode(rows)
     return parsed

@@ -20,14 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from jobgraph.db import bulk, models
 from jobgraph.db.engine import Database
 from jobgraph.db.writer import BulkWriter, bulk_transaction
-from jobgraph.domain import BatchStatus, JobStatus
+from jobgraph.domain import batch_complete, batch_status_from_jobs
 from jobgraph.importing.blocks import ParsedBlock, parse_block
-from jobgraph.importing.parallel import (
-    PARALLEL_MIN_JOBS,
-    default_processes,
-    gc_paused,
-    ordered_map,
-)
 from jobgraph.importing.records import BATCH_DEFAULTS, JOB_DEFAULTS, PROJECT_DEFAULTS
 from jobgraph.importing.sources import (
     FileFormat,
@@ -35,6 +29,12 @@ from jobgraph.importing.sources import (
     LineReader,
     detect_format,
     read_jsend_jobs,
+)
+from jobgraph.parallel import (
+    PARALLEL_MIN_JOBS,
+    default_processes,
+    gc_paused,
+    ordered_map,
 )
 
 Progress = Callable[[int, int], None]
@@ -50,7 +50,6 @@ def _no_phase(_name: str) -> None:
 """Called with (bytes read so far, file size in bytes) as the import goes."""
 
 BYTES_PER_JOB = 1_000  # a generous size of one job line, to guess a file's job count
-_ACTIVE = {JobStatus.RUNNING.value, JobStatus.CANCELING.value}
 
 
 @dataclass(frozen=True)
@@ -95,22 +94,9 @@ class _BatchSketch:
             end = job["end_timestamp"]
             self.end = end if self.end is None else max(self.end, end)
 
-    def status(self) -> str:
-        statuses = self.statuses
-        if statuses & _ACTIVE:
-            return BatchStatus.RUNNING.value
-        if JobStatus.PENDING.value in statuses:
-            done = statuses - {JobStatus.PENDING.value}
-            return BatchStatus.RUNNING.value if done else BatchStatus.PENDING.value
-        if JobStatus.ERROR.value in statuses:
-            return BatchStatus.ERROR.value
-        if statuses == {JobStatus.CANCELED.value}:
-            return BatchStatus.CANCELED.value
-        return BatchStatus.DONE.value
-
     def row(self, batch_id: str) -> dict[str, Any]:
-        status = self.status()
-        complete = status not in (BatchStatus.RUNNING.value, BatchStatus.PENDING.value)
+        status = batch_status_from_jobs(self.statuses)
+        complete = batch_complete(status)
         return BATCH_DEFAULTS | {
             "id": batch_id,
             "project_id": self.project_id,
@@ -156,8 +142,11 @@ class _Import:
         for row_id, line in zip(ids, lines, strict=True):
             first = seen.setdefault(row_id, line)
             if first != line and repeated is None:
-                repeated = (line, f"{kind}.id: {kind} {row_id} is already on line {first}; "
-                            "each id may appear once in a file")  # fmt: skip
+                repeated = (
+                    line,
+                    f"{kind}.id: {kind} {row_id} is already on line {first}; "
+                    "each id may appear once in a file",
+                )
         return repeated
 
     def check_block(self, block: ParsedBlock) -> None:
@@ -208,9 +197,11 @@ class _Import:
     async def _note_moved_batches(self, batches: list[tuple[str, str]]) -> None:
         """Remember the (batch id, project id) pairs that move a stored batch to another project."""
         stored = await bulk.column_by_id(
-            self.connection, models.batch_table, (batch_id for batch_id, _ in batches),
+            self.connection,
+            models.batch_table,
+            (batch_id for batch_id, _ in batches),
             models.batch_table.c.project_id,
-        )  # fmt: skip
+        )
         for batch_id, project_id in batches:
             before = stored.get(batch_id)
             if before is not None and before != project_id:
@@ -236,9 +227,14 @@ class _Import:
         row = JOB_DEFAULTS | record
         if sketch is None:
             self.sketches[record["batch_id"]] = sketch = _BatchSketch(
-                line, row["project_id"], row["user_id"], row["created_at"],
-                row["updated_at"], row["start_timestamp"], row["end_timestamp"],
-            )  # fmt: skip
+                line,
+                row["project_id"],
+                row["user_id"],
+                row["created_at"],
+                row["updated_at"],
+                row["start_timestamp"],
+                row["end_timestamp"],
+            )
         sketch.add(row)
         await self.add_job(line, record)
 
@@ -270,29 +266,49 @@ class _Import:
         problems: list[tuple[int, str]] = []
         projects = await bulk.existing_ids(self.connection, models.project_table, self.batch_refs)
         problems += [
-            (line, f"batch.project_id: project {project_id} is neither in the database "
-             "nor in this file")
+            (
+                line,
+                f"batch.project_id: project {project_id} is neither in the database "
+                "nor in this file",
+            )
             for project_id, line in self.batch_refs.items()
             if project_id not in projects
-        ]  # fmt: skip
+        ]
         batch_projects = await bulk.column_by_id(
-            self.connection, models.batch_table, (batch for batch, _ in self.job_refs),
+            self.connection,
+            models.batch_table,
+            (batch for batch, _ in self.job_refs),
             models.batch_table.c.project_id,
-        )  # fmt: skip
+        )
         for (batch_id, project_id), line in self.job_refs.items():
             stored = batch_projects.get(batch_id)
             if stored is None:
-                problems.append((line, f"job.batch_id: batch {batch_id} is neither in the "
-                                 "database nor in this file"))  # fmt: skip
+                problems.append(
+                    (
+                        line,
+                        f"job.batch_id: batch {batch_id} is neither in the "
+                        "database nor in this file",
+                    )
+                )
             elif stored != project_id:
-                problems.append((line, f"job.project_id: {project_id} disagrees with batch "
-                                 f"{batch_id}, which belongs to project {stored}"))  # fmt: skip
+                problems.append(
+                    (
+                        line,
+                        f"job.project_id: {project_id} disagrees with batch "
+                        f"{batch_id}, which belongs to project {stored}",
+                    )
+                )
         for batch_id, (project_id, line) in self.moved_batches.items():
             other = await bulk.job_with_other_project(self.connection, batch_id, project_id)
             if other is not None:
-                problems.append((line, f"batch.project_id: batch {batch_id} moves to project "
-                                 f"{project_id}, but its job {other[0]} belongs to project "
-                                 f"{other[1]}"))  # fmt: skip
+                problems.append(
+                    (
+                        line,
+                        f"batch.project_id: batch {batch_id} moves to project "
+                        f"{project_id}, but its job {other[0]} belongs to project "
+                        f"{other[1]}",
+                    )
+                )
         if problems:
             line, reason = min(problems)
             raise ImportFailed(line, reason)
@@ -300,10 +316,14 @@ class _Import:
     def summary(self, seconds: float) -> ImportSummary:
         counts = self.counts
         return ImportSummary(
-            projects=counts["project"], batches=counts["batch"], jobs=counts["job"],
-            results=counts["job_result"], placeholder_projects=self.placeholders[0],
-            placeholder_batches=self.placeholders[1], seconds=seconds,
-        )  # fmt: skip
+            projects=counts["project"],
+            batches=counts["batch"],
+            jobs=counts["job"],
+            results=counts["job_result"],
+            placeholder_projects=self.placeholders[0],
+            placeholder_batches=self.placeholders[1],
+            seconds=seconds,
+        )
 
 
 def _blocks(stream: BinaryIO, lines: int) -> Iterator[tuple[int, bytes, int]]:

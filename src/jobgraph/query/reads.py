@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Literal
 
 from sqlalchemy import select
 
 from jobgraph.db import models
+from jobgraph.db.chunks import distinct_chunks
 from jobgraph.db.engine import Database
 from jobgraph.db.raw import RawReader, RawRow
 from jobgraph.domain import OrderDirection
@@ -48,6 +49,54 @@ PROJECTS = Entity(
     models.Project, models.project_table, project_condition, NEWEST_FIRST, ProjectFilterSpec()
 )
 
+
+ParentColumn = Literal["batch_id", "project_id"]
+
+
+def _jobs_within_batch(spec: FilterSpec, batch_id: str) -> FilterSpec:
+    assert isinstance(spec, JobFilterSpec)
+    return spec.restricted_to(batch_ids=(batch_id,))
+
+
+def _jobs_within_project(spec: FilterSpec, project_id: str) -> FilterSpec:
+    assert isinstance(spec, JobFilterSpec)
+    return spec.restricted_to(project_ids=(project_id,))
+
+
+def _batches_within_project(spec: FilterSpec, project_id: str) -> FilterSpec:
+    assert isinstance(spec, BatchFilterSpec)
+    return spec.restricted_to(project_ids=(project_id,))
+
+
+@dataclass(frozen=True)
+class Relation(Generic[Row]):
+    """A list under a parent row (a batch's jobs, a project's batches or jobs): the listed
+    entity, the column naming the parent, and how a filter is kept within one parent."""
+
+    name: str
+    entity: Entity[Row]
+    parent: ParentColumn
+    within: Callable[[FilterSpec, str], FilterSpec]
+
+    @property
+    def column(self) -> Any:
+        """The entity's column that holds the parent's id."""
+        return self.entity.table.c[self.parent]
+
+
+BATCH_JOBS = Relation("Batch.jobs", JOBS, "batch_id", _jobs_within_batch)
+PROJECT_JOBS = Relation("Project.jobs", JOBS, "project_id", _jobs_within_project)
+PROJECT_BATCHES = Relation("Project.batches", BATCHES, "project_id", _batches_within_project)
+RELATIONS: tuple[Relation[Any], ...] = (BATCH_JOBS, PROJECT_JOBS, PROJECT_BATCHES)
+
+
+def column_values(entity: Entity[Row]) -> Callable[[Any], dict[str, Any]]:
+    """A row's values by column name, every column of the entity's table: what the adapters
+    build their objects from (same names as the table's columns)."""
+    names = tuple(entity.table.c.keys())
+    return lambda row: {name: getattr(row, name) for name in names}
+
+
 # Batching chunk for `id IN (...)` lookups, well under both databases' parameter limits.
 IDS_PER_STATEMENT = 1000
 
@@ -69,8 +118,9 @@ def check_cursors(entity: Entity[Row], listing: Listing) -> None:
             ordering.decode_cursor(cursor, argument)
 
 
-async def list_page(db: Database, entity: Entity[Row], listing: Listing) -> Page[Row]:
-    """A keyset window of `entity` rows matching the listing's filter, in its order."""
+async def list_keyset_page(db: Database, entity: Entity[Row], listing: Listing) -> Page[Row]:
+    """GraphQL's read: a keyset window of `entity` rows matching the listing's filter, in its
+    order."""
     async with db.read() as conn:
         return await paging.keyset_page(conn, entity, listing)
 
@@ -90,28 +140,23 @@ async def count_rows(db: Database, entity: Entity[Row], spec: FilterSpec) -> int
 
 
 async def pages_by_parent(
-    db: Database,
-    entity: Entity[Row],
-    parent: Literal["batch_id", "project_id"],
-    parent_ids: Sequence[str],
-    listing: Listing,
+    db: Database, relation: Relation[Row], parent_ids: Sequence[str], listing: Listing
 ) -> dict[str, Page[Row]]:
     """The listing's window within each parent (a batch's jobs, a project's batches...)."""
     async with db.read() as conn:
-        column = entity.table.c[parent]
-        return await paging.keyset_pages_by_parent(conn, entity, column, parent_ids, listing)
+        return await paging.keyset_pages_by_parent(
+            conn, relation.entity, relation.column, parent_ids, listing
+        )
 
 
 async def counts_by_parent(
-    db: Database,
-    entity: Entity[Row],
-    parent: Literal["batch_id", "project_id"],
-    parent_ids: Sequence[str],
-    spec: FilterSpec,
+    db: Database, relation: Relation[Row], parent_ids: Sequence[str], spec: FilterSpec
 ) -> dict[str, int]:
     """How many matching rows each parent holds."""
     async with db.read() as conn:
-        return await paging.counts_by_parent(conn, entity, parent, parent_ids, spec)
+        return await paging.counts_by_parent(
+            conn, relation.entity, relation.parent, parent_ids, spec
+        )
 
 
 async def rows_by_ids(
@@ -119,11 +164,9 @@ async def rows_by_ids(
 ) -> list[Row]:
     """The rows with these ids, in no particular order; unknown ids, and rows outside the
     scope, are left out."""
-    unique = list(dict.fromkeys(ids))
     found: list[Row] = []
     async with db.read() as conn:
-        for start in range(0, len(unique), IDS_PER_STATEMENT):
-            chunk = unique[start : start + IDS_PER_STATEMENT]
+        for chunk in distinct_chunks(ids, IDS_PER_STATEMENT):
             conditions = entity.conditions(entity.with_ids(chunk, scope))
             found += await entity.fetch(conn, select(entity.table).where(*conditions))
     return found
@@ -163,10 +206,10 @@ async def list_job_rows(
     request: OffsetRequest,
     columns: tuple[str, ...],
 ) -> tuple[list[RawRow], int]:
-    """list_jobs over chosen columns, as the driver returns them: the REST list's fast read.
-
-    The same statements and the same rule for when to count, in one snapshot. Where kept
-    counts answer the count, it comes with the page, in one statement."""
+    """An offset page of jobs (as list_offset_page reads it) over chosen columns, as the
+    driver returns them, with the total: the REST list's fast read. The same statements and
+    the same rule for when to count as list_offset_page, in one snapshot; where kept counts
+    answer the count, it comes with the page, in one statement."""
     ordering = JOBS.ordering(order)
 
     def needs_count(rows: list[RawRow]) -> bool:
@@ -221,10 +264,8 @@ async def job_counts_by_status(
     """For each batch, how many of its jobs within the scope are in each status (statuses
     with none left out)."""
     counts: dict[str, dict[str, int]] = defaultdict(dict)
-    unique = list(dict.fromkeys(batch_ids))
     async with db.read() as conn:
-        for start in range(0, len(unique), IDS_PER_STATEMENT):
-            chunk = unique[start : start + IDS_PER_STATEMENT]
+        for chunk in distinct_chunks(batch_ids, IDS_PER_STATEMENT):
             statement = selects.job_status_counts_statement(chunk, scope)
             for batch_id, status, total in (await conn.execute(statement)).all():
                 counts[batch_id][status] = int(total)
@@ -233,11 +274,9 @@ async def job_counts_by_status(
 
 async def job_results(db: Database, job_ids: Sequence[str], scope: Scope) -> dict[str, Any]:
     """The stored result payload of each of these jobs that has one, within the scope."""
-    unique = list(dict.fromkeys(job_ids))
     found: dict[str, Any] = {}
     async with db.read() as conn:
-        for start in range(0, len(unique), IDS_PER_STATEMENT):
-            chunk = unique[start : start + IDS_PER_STATEMENT]
+        for chunk in distinct_chunks(job_ids, IDS_PER_STATEMENT):
             statement = selects.results_statement(chunk, scope)
             found.update((job_id, result) for job_id, result in await conn.execute(statement))
     return found

@@ -9,10 +9,9 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import SQLAlchemyError
 
 from jobgraph.db.engine import Database
-from jobgraph.db.raw import RawReader, ReadFailedError
+from jobgraph.db.raw import DATABASE_OUTAGES, RawReader
 from jobgraph.query.spec import InvalidQueryError
 from jobgraph.rest.jsend import RestError, failure
 from jobgraph.rest.links import LinkRejectedError
@@ -43,7 +42,7 @@ class RestRoute(APIRoute):
                 return failure(RestError(403, message, {"reason": str(error)}))
             except RestError as error:
                 return failure(error)
-            except (SQLAlchemyError, OSError, ReadFailedError):
+            except DATABASE_OUTAGES:
                 logger.exception("database failure on %s", request.url.path)
                 return failure(RestError(503, "The database did not answer; try again."))
 
