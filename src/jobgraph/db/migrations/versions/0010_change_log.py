@@ -34,12 +34,12 @@ depends_on: str | Sequence[str] | None = None
 
 # The columns of each table as of this revision: a row changed when one of them did.
 COLUMNS = {
-    "job": (
+    "job": (  # noqa: SIM905
         "id parent_id batch_id project_id user_id status origin runs created_at updated_at "
         "start_timestamp end_timestamp variables errors progress creation_order slurm_job_id "
         "cluster_name"
     ).split(),
-    "batch": (
+    "batch": (  # noqa: SIM905
         "id parent_id project_id user_id status device_type priority queue_priority open "
         "complete tags configuration created_at updated_at start_datetime end_datetime"
     ).split(),
@@ -145,19 +145,20 @@ def _sqlite_log(table: str) -> list[str]:
     insert = (
         "INSERT INTO change_log (entity, entity_id, operation, project_id, batch_id, changed_at)"
     )
+    now = SQLITE_NOW
     new_batch = "NEW.batch_id" if table == "job" else "NULL"
     old_batch = "OLD.batch_id" if table == "job" else "NULL"
     return [
         f"""CREATE TRIGGER {table}_change_log_insert AFTER INSERT ON {table} BEGIN
-            {insert} VALUES ('{table}', NEW.id, 'INSERT', NEW.project_id, {new_batch}, {SQLITE_NOW});
+            {insert} VALUES ('{table}', NEW.id, 'INSERT', NEW.project_id, {new_batch}, {now});
         END""",
         f"""CREATE TRIGGER {table}_change_log_update AFTER UPDATE ON {table} WHEN {changed} BEGIN
             UPDATE {table} SET updated_at = {SQLITE_NOW}
             WHERE id = NEW.id AND NEW.updated_at IS OLD.updated_at;
-            {insert} VALUES ('{table}', NEW.id, 'UPDATE', NEW.project_id, {new_batch}, {SQLITE_NOW});
+            {insert} VALUES ('{table}', NEW.id, 'UPDATE', NEW.project_id, {new_batch}, {now});
         END""",
         f"""CREATE TRIGGER {table}_change_log_delete AFTER DELETE ON {table} BEGIN
-            {insert} VALUES ('{table}', OLD.id, 'DELETE', OLD.project_id, {old_batch}, {SQLITE_NOW});
+            {insert} VALUES ('{table}', OLD.id, 'DELETE', OLD.project_id, {old_batch}, {now});
         END""",
     ]
 
