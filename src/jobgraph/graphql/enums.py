@@ -7,6 +7,7 @@ import strawberry
 from jobgraph.domain import (
     BatchOrderField,
     BatchStatus,
+    ChangeOperation,
     JobOrderField,
     JobOrigin,
     JobStatus,
@@ -26,6 +27,7 @@ _DESCRIPTIONS = {
     ProjectOrderField: "Project fields to order by.",
     QueuePriority: "The queue a batch waits in; HIGH runs first.",
     ProjectStatus: "Whether a project is in use.",
+    ChangeOperation: "What a change did to its row: INSERT, UPDATE or DELETE.",
 }
 for _enum, _description in _DESCRIPTIONS.items():
     strawberry.enum(_enum, description=_description)
@@ -33,6 +35,7 @@ for _enum, _description in _DESCRIPTIONS.items():
 __all__ = [
     "BatchOrderField",
     "BatchStatus",
+    "ChangeOperation",
     "JobOrderField",
     "JobOrigin",
     "JobStatus",

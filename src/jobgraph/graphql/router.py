@@ -1,23 +1,32 @@
 """Mounts /graphql: queries by POST or GET as GraphQL over HTTP (graphql/http.py), GraphiQL for
-a browser's GET, and a WebSocket upgrade refused cleanly until there are subscriptions."""
+a browser's GET, subscriptions over WebSocket (graphql-transport-ws and the legacy graphql-ws)
+and over HTTP (multipart/mixed and server-sent events), all authenticated alike."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
 import strawberry
 from fastapi import FastAPI, Request, Response, WebSocket
 from fastapi.responses import HTMLResponse
-from fastapi.routing import APIWebSocketRoute
-from strawberry.exceptions import MissingQueryError
+from starlette.types import Scope as ASGIScope
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http.streaming import MultipartSubscriptionTransport, SSETransport
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import (
+    GRAPHQL_SSE_PROTOCOL,
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    GRAPHQL_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
 from strawberry.types.graphql import OperationType
-from strawberry.types.unset import UNSET
+from strawberry.types.unset import UNSET, UnsetType
 
-from jobgraph.auth.authenticate import challenge
+from jobgraph.auth.authenticate import authenticate_request, challenge
 from jobgraph.auth.principal import AuthenticationError
 from jobgraph.graphql import http
 from jobgraph.graphql.context import Context, get_context
@@ -29,10 +38,22 @@ from jobgraph.pages import html_page
 from jobgraph.settings import Settings
 
 GRAPHQL_PATH = "/graphql"
-NO_SUBSCRIPTIONS = (
-    "jobgraph has no GraphQL subscriptions, so /graphql takes no WebSocket: send queries as "
-    "HTTP POST (or GET) requests."
+PROTOCOLS = (
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    GRAPHQL_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+    GRAPHQL_SSE_PROTOCOL,
 )
+STREAMS = (MultipartSubscriptionTransport(), SSETransport())
+
+
+def is_stream_request(scope: ASGIScope) -> bool:
+    """Whether an HTTP request to /graphql asks for a subscription's stream (multipart/mixed
+    with subscriptionSpec, or text/event-stream): it lasts as long as the subscription."""
+    if scope["type"] != "http" or scope["path"].rstrip("/") != GRAPHQL_PATH:
+        return False
+    accept = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"accept"), "")
+    return any(stream.accepts(accept) for stream in STREAMS)
 
 
 class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
@@ -41,11 +62,38 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
     execution; GraphiQL (from our own static files) for a browser."""
 
     def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
-        super().__init__(schema, context_getter=get_context)
+        super().__init__(
+            schema,
+            context_getter=get_context,
+            subscription_protocols=PROTOCOLS,
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            connection_init_wait_timeout=timedelta(seconds=10),
+        )
         self.get_max_age = settings.graphql_get_max_age
         self.open_access = settings.auth_disabled
-        self.routes[:] = [r for r in self.routes if not isinstance(r, APIWebSocketRoute)]
-        self.add_api_websocket_route("", refuse_websocket)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """A WebSocket's caller: its Authorization header, or `Authorization` in the
+        connection_init payload (browsers cannot set headers on a WebSocket). Without a valid
+        one the connection is refused (graphql-transport-ws closes it with 4403)."""
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        given = next(
+            (v for k, v in params.items() if k.lower() == "authorization" and isinstance(v, str)),
+            None,
+        )
+        if given is not None:
+            try:
+                assert context.request is not None  # Strawberry sets it on every context
+                context.set_access(await authenticate_request(context.request.scope, given))
+            except AuthenticationError as error:
+                context.set_access(error)
+        if isinstance(context.access, AuthenticationError):
+            payload: dict[str, object] = {
+                "message": context.access.message,
+                "code": ErrorCode.UNAUTHENTICATED.value,
+            }
+            raise ConnectionRejectionError(payload)
+        return cast(UnsetType, UNSET)  # acknowledged without a payload
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return html_page(graphiql_html(GRAPHQL_PATH), {"Vary": "Accept"})
@@ -53,7 +101,10 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
     async def run(  # type: ignore[override]
         self, request: Request, context: Context = UNSET, root_value: None = UNSET
     ) -> Response:
-        """One HTTP request, GET or POST (the only routes), to its response."""
+        """One HTTP request, GET or POST (the only routes), to its response; a WebSocket
+        and a subscription's HTTP stream go to Strawberry's own handling."""
+        if isinstance(request, WebSocket):
+            return await super().run(request, context, root_value)
         get = request.method == "GET"
         if get and _wants_page(request):
             return await self.render_graphql_ide(request)  # a page: no token needed
@@ -61,6 +112,8 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
         try:
             if isinstance(context.access, AuthenticationError):
                 raise unauthenticated(context.access)
+            if is_stream_request(request.scope):
+                return await super().run(request, context, root_value)
             if get:
                 graphql_request = http.read_get(request.query_params)
             else:
@@ -141,18 +194,6 @@ def _wants_page(request: Request) -> bool:
         else (http.HTML, http.JSON, http.GRAPHQL_RESPONSE)
     )
     return http.preferred(request.headers.get("accept"), offered) == http.HTML
-
-
-async def refuse_websocket(websocket: WebSocket) -> None:
-    """Refuse the upgrade: a 400 with a GraphQL error where the server can send an HTTP answer
-    to a WebSocket handshake (uvicorn can), else a close before accepting (an HTTP 403)."""
-    if "websocket.http.response" in websocket.scope.get("extensions", {}):
-        error = RequestError(400, NO_SUBSCRIPTIONS)
-        body = json.dumps(error.body(), separators=(",", ":")).encode()
-        media = http.content_type(http.JSON, error.status)
-        await websocket.send_denial_response(Response(body, error.status, media_type=media))
-    else:
-        await websocket.close(code=1008, reason=NO_SUBSCRIPTIONS[:120])
 
 
 def route_error(

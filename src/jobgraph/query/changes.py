@@ -21,7 +21,7 @@ import base64
 import binascii
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from typing import Any, Generic
 
@@ -211,7 +211,7 @@ async def follow(
     spec: FilterSpec,
     after: str | None,
     limits: Limits,
-) -> AsyncIterator[Change[Row]]:
+) -> AsyncGenerator[Change[Row], None]:
     """Every change of `feed` that `spec` keeps, after the change cursor `after` (or after
     the changes readable now), then live ones as they are committed: replayed and live
     changes are read the same way, from the log after the last position read, so there is
