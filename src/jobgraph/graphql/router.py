@@ -5,6 +5,7 @@ and over HTTP (multipart/mixed and server-sent events), all authenticated alike.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, cast
@@ -38,6 +39,7 @@ from jobgraph.pages import html_page
 from jobgraph.settings import Settings
 
 GRAPHQL_PATH = "/graphql"
+HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 PROTOCOLS = (
     GRAPHQL_TRANSPORT_WS_PROTOCOL,
     GRAPHQL_WS_PROTOCOL,
@@ -96,7 +98,11 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
         return cast(UnsetType, UNSET)  # acknowledged without a payload
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        return html_page(graphiql_html(GRAPHQL_PATH), {"Vary": "Accept"})
+        # GraphiQL's subscriptions: a WebSocket to this very host ('self' covers it in
+        # CSP Level 3 browsers only, so it is named).
+        host = request.headers.get("host", "")
+        sockets = [f"ws://{host}", f"wss://{host}"] if HOST.fullmatch(host) else []
+        return html_page(graphiql_html(GRAPHQL_PATH), {"Vary": "Accept"}, sockets)
 
     async def run(  # type: ignore[override]
         self, request: Request, context: Context = UNSET, root_value: None = UNSET
