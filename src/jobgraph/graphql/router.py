@@ -13,6 +13,8 @@ from typing import Any, cast
 import strawberry
 from fastapi import FastAPI, Request, Response, WebSocket
 from fastapi.responses import HTMLResponse
+from graphql import GraphQLError, get_operation_ast, parse
+from graphql.language.ast import OperationType as OperationKind
 from starlette.types import Scope as ASGIScope
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.fastapi import GraphQLRouter
@@ -118,13 +120,13 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
         try:
             if isinstance(context.access, AuthenticationError):
                 raise unauthenticated(context.access)
-            if is_stream_request(request.scope):
-                return await super().run(request, context, root_value)
             if get:
                 graphql_request = http.read_get(request.query_params)
             else:
                 body = await request.body()
                 graphql_request = http.read_post(request.headers.get("content-type"), body)
+            if is_stream_request(request.scope) and _is_subscription(graphql_request):
+                return await super().run(request, context, root_value)
             result = await self._execute(graphql_request, request.method, context)
         except RequestError as error:
             payload, status, headers = error.body(), error.status, error.headers
@@ -182,6 +184,16 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
             return Response(status_code=304, headers=cache)
         response.headers.update(cache)
         return response
+
+
+def _is_subscription(request: GraphQLRequest) -> bool:
+    """Whether the request runs a subscription (which streams); anything else is answered
+    as JSON, whatever Accept prefers."""
+    try:
+        operation = get_operation_ast(parse(request.query), request.operation_name)
+    except GraphQLError:
+        return False
+    return operation is not None and operation.operation == OperationKind.SUBSCRIPTION
 
 
 def unauthenticated(error: AuthenticationError) -> RequestError:
