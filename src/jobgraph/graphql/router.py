@@ -4,6 +4,7 @@ and over HTTP (multipart/mixed and server-sent events), all authenticated alike.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Mapping
@@ -31,6 +32,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from jobgraph.auth.authenticate import authenticate_request, challenge
 from jobgraph.auth.principal import AuthenticationError
+from jobgraph.db import clock
 from jobgraph.graphql import http
 from jobgraph.graphql.context import Context, get_context
 from jobgraph.graphql.errors import ErrorCode
@@ -74,6 +76,7 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
             connection_init_wait_timeout=timedelta(seconds=10),
         )
         self.get_max_age = settings.graphql_get_max_age
+        self.timeout_seconds = settings.request_timeout_seconds
         self.open_access = settings.auth_disabled
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -125,9 +128,12 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
             else:
                 body = await request.body()
                 graphql_request = http.read_post(request.headers.get("content-type"), body)
-            if is_stream_request(request.scope) and _is_subscription(graphql_request):
+            if not is_stream_request(request.scope):
+                result = await self._execute(graphql_request, request.method, context)
+            elif _is_subscription(graphql_request):
                 return await super().run(request, context, root_value)
-            result = await self._execute(graphql_request, request.method, context)
+            else:  # the Deadline middleware let it pass as a possible stream: bound it here
+                result = await self._execute_within_deadline(graphql_request, request, context)
         except RequestError as error:
             payload, status, headers = error.body(), error.status, error.headers
             if error.code == ErrorCode.OPERATION_RESOLUTION_FAILURE:
@@ -141,6 +147,20 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
         if not get:
             return response
         return self._cacheable(request, response, status == 200 and "errors" not in payload)
+
+    async def _execute_within_deadline(
+        self, graphql_request: GraphQLRequest, request: Request, context: Context
+    ) -> Any:
+        seconds = self.timeout_seconds
+        try:
+            with clock.deadline_after(seconds):
+                async with asyncio.timeout(seconds):
+                    return await self._execute(graphql_request, request.method, context)
+        except TimeoutError:
+            message = (
+                f"The request took longer than the {seconds:g} s this server allows; ask for less."
+            )
+            raise RequestError(504, message, ErrorCode.TIMEOUT) from None
 
     async def _execute(self, request: GraphQLRequest, method: str, context: Context) -> Any:
         try:
