@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Hashable
+from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -17,6 +19,7 @@ from jobgraph.db.engine import Database
 
 logger = logging.getLogger(__name__)
 
+READS_AT_ONCE = 8  # subscribers' distinct reads in flight at once, under the pool's size
 RETRY_SECONDS = 1.0  # after the database failed to answer
 SAFETY_SECONDS = 5.0  # PostgreSQL: the frontier is read at least this often (a lost NOTIFY)
 
@@ -36,6 +39,10 @@ class ChangeWaker:
         self._notified = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopped = False
+        # Reads shared by subscribers that ask the same thing after the same move of the
+        # frontier (query/changes.py); emptied when it moves. A few at a time reach the pool.
+        self.shared: dict[Hashable, asyncio.Future[Any]] = {}
+        self.reads = asyncio.Semaphore(READS_AT_ONCE)
 
     async def start(self) -> None:
         """Read the frontier once, then keep it current in a task of its own."""
@@ -76,6 +83,7 @@ class ChangeWaker:
             held_back = await changes.has_unreadable(conn)
         if found > self.frontier:
             self.frontier = found
+            self.shared = {}
             async with self._moved:
                 self._moved.notify_all()
         return held_back

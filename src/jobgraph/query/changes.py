@@ -196,6 +196,33 @@ async def read_changes(
     return ChangeBatch(delivered, read.reached, read.at_end)
 
 
+async def _shared_read(
+    waker: ChangeWaker, feed: Feed[Row], spec: FilterSpec, position: Position, limit: int
+) -> ChangeBatch[Row]:
+    """read_changes, shared: subscribers woken together at the same position with the same
+    filter and scope (a dashboard's many viewers) make one read between them, and no more
+    than a few distinct reads run at once, so a thousand subscribers never exhaust the pool.
+    A shared result is a prefix of what a fresh read would give, so sharing loses nothing:
+    the reader goes on from where it ends."""
+    key = (feed.entity, spec, position, limit)
+    found = waker.shared.get(key)
+    if found is None:
+
+        async def read() -> ChangeBatch[Row]:
+            async with waker.reads:
+                return await read_changes(waker.db, feed, spec, position, limit)
+
+        found = asyncio.ensure_future(read())
+        waker.shared[key] = found
+        found.add_done_callback(lambda done: _forget_failed(waker, key, done))
+    return await asyncio.shield(found)
+
+
+def _forget_failed(waker: ChangeWaker, key: Any, done: asyncio.Future[Any]) -> None:
+    if (done.cancelled() or done.exception() is not None) and waker.shared.get(key) is done:
+        del waker.shared[key]
+
+
 @dataclass(frozen=True)
 class Limits:
     """How a subscription reads and how long it may lag (settings.py)."""
@@ -237,7 +264,7 @@ async def follow(
         position = start
         try:
             while True:
-                batch = await read_changes(db, feed, spec, position, limits.batch_size)
+                batch = await _shared_read(waker, feed, spec, position, limits.batch_size)
                 for change in batch.changes:
                     try:
                         queue.put_nowait(change)
