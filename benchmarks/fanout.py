@@ -35,8 +35,9 @@ from benchmarks.import_seed import machine
 from benchmarks.stress import JOBGRAPH, database
 from jobgraph.db import models
 from jobgraph.db.engine import make_database, make_engine
+from jobgraph.query import changes
 
-QUERY = "subscription { jobChanges { cursor operation job { id runs } } }"
+QUERY = "subscription ($after: String) { jobChanges(after: $after) { cursor operation job { id runs } } }"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -57,6 +58,7 @@ def free_port() -> int:
 
 async def subscribe(
     url: str,
+    after: str,
     received: list[tuple[int, float]],
     ready: asyncio.Event,
     count: list[int],
@@ -67,7 +69,13 @@ async def subscribe(
         await socket_.send(json.dumps({"type": "connection_init"}))
         await socket_.recv()
         await socket_.send(
-            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": QUERY}})
+            json.dumps(
+                {
+                    "id": "1",
+                    "type": "subscribe",
+                    "payload": {"query": QUERY, "variables": {"after": after}},
+                }
+            )
         )
         count[0] += 1
         if count[0] == total:
@@ -118,8 +126,12 @@ async def measure(url: str, base: str, pid: int, options: argparse.Namespace) ->
         ready, done = asyncio.Event(), asyncio.Event()
         count = [0]
         ws = base.replace("http://", "ws://") + "/graphql"
+        # Every subscription starts at this cursor, however long subscribing 1,000 takes.
+        after = changes.encode_cursor(await changes.current_position(db))
         clients = [
-            asyncio.create_task(subscribe(ws, received, ready, count, options.subscribers, done))
+            asyncio.create_task(
+                subscribe(ws, after, received, ready, count, options.subscribers, done)
+            )
             for _ in range(options.subscribers)
         ]
         await asyncio.wait_for(ready.wait(), 300)

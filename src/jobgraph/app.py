@@ -127,8 +127,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         db = make_database(engine)
         reader = make_reader(settings.database_url, settings.read_pool_size, timeout)
+        # The change feed reads through an engine of its own: the waker's polls and the
+        # subscribers' reads never take a request's connection.
+        feed_db = make_database(make_engine(settings.database_url, echo=settings.sql_echo))
         waker = ChangeWaker(
-            db, settings.database_url, settings.change_poll_seconds, settings.max_subscriptions
+            feed_db, settings.database_url, settings.change_poll_seconds, settings.max_subscriptions
         )
         try:
             await db.ensure_migrated()
@@ -149,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await waker.stop()
+            await feed_db.dispose()
             await reader.close()
             await db.dispose()
 
