@@ -37,7 +37,10 @@ from jobgraph.db import models
 from jobgraph.db.engine import make_database, make_engine
 from jobgraph.query import changes
 
-QUERY = "subscription ($after: String) { jobChanges(after: $after) { cursor operation job { id runs } } }"
+QUERY = (
+    "subscription ($after: String) "
+    "{ jobChanges(after: $after) { cursor operation job { id runs } } }"
+)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
