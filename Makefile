@@ -10,7 +10,7 @@ PIP := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar o
 BROWSER_STAMP := tests/browser/node_modules/.installed
 
 .PHONY: run install install-dev migrate seed serve test test-postgres lint fmt typecheck schema check clean browser
-.PHONY: bench bench-data bench-load bench-filters bench-peer bench-import bench-queries bench-stress
+.PHONY: bench bench-data bench-load bench-filters bench-peer bench-import bench-queries bench-stress bench-fanout
 
 $(BIN)/python:
 	@echo "==> creating the virtual environment in $(VENV)"
@@ -123,6 +123,9 @@ bench-queries: $(STAMP)
 # inconsistent read. A minute or so per database.
 bench-stress: $(STAMP)
 	$(BIN)/python -m benchmarks.stress
+
+bench-fanout: $(STAMP)
+	$(BIN)/python -m benchmarks.fanout
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -67,7 +67,7 @@ def test_graphiql_html_posts_to_the_given_path_with_the_default_query() -> None:
     assert 'const fetchURL = "/api/graphql";' in page
     assert f"const DEFAULT_QUERY = {json.dumps(DEFAULT_QUERY)};" in page
     assert "query RecentJobs {" in DEFAULT_QUERY
-    assert "subscriptionUrl:" not in page
+    assert "subscriptionUrl: subscriptionURL.href," in page  # subscriptions over a WebSocket
     assert "Cookies" not in page
 
 

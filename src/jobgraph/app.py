@@ -21,10 +21,11 @@ from jobgraph.auth.authenticate import Authenticator
 from jobgraph.bounds import BodyLimit, Deadline, too_large_message
 from jobgraph.db.engine import Database, DatabaseNotReadyError, make_database, make_engine
 from jobgraph.db.raw import make_reader
+from jobgraph.db.waker import ChangeWaker
 from jobgraph.graphql.compiled.edge import CompiledGraphQLEdge
 from jobgraph.graphql.compiled.service import CompiledGraphQL
 from jobgraph.graphql.errors import ErrorCode
-from jobgraph.graphql.router import GRAPHQL_PATH, install_graphql, route_error
+from jobgraph.graphql.router import GRAPHQL_PATH, install_graphql, is_stream_request, route_error
 from jobgraph.rest import install_rest
 from jobgraph.rest.docs import install_docs
 from jobgraph.rest.jsend import RestError, failure, route_failure
@@ -133,8 +134,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         db = make_database(engine)
         reader = make_reader(settings.database_url, settings.read_pool_size, timeout)
+        # The change feed reads through an engine of its own: the waker's polls and the
+        # subscribers' reads never take a request's connection.
+        feed_db = make_database(make_engine(settings.database_url, echo=settings.sql_echo))
+        waker = ChangeWaker(
+            feed_db, settings.database_url, settings.change_poll_seconds, settings.max_subscriptions
+        )
         try:
             await db.ensure_migrated()
+            await waker.start()
+            app.state.change_waker = waker
             app.state.db = db
             app.state.reader = reader
             app.state.authenticator = Authenticator(settings, db)
@@ -152,6 +161,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 gc.freeze()
             yield
         finally:
+            await waker.stop()
+            await feed_db.dispose()
             await reader.close()
             await db.dispose()
 
@@ -186,9 +197,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     limit, seconds = settings.max_body_bytes, settings.request_timeout_seconds
     # The deadline counts from the first byte, so a body sent slowly is bounded too.
     app.add_middleware(BodyLimit, max_bytes=limit, refuse=refuse_body)
-    app.add_middleware(Deadline, seconds=seconds, late=answer_late)
+    # A subscription's HTTP stream lasts as long as the subscription: no deadline.
+    app.add_middleware(Deadline, seconds=seconds, late=answer_late, exempt=is_stream_request)
     edge = CompiledGraphQLEdge(super(JobgraphApp, app).__call__, GRAPHQL_PATH)
-    app.edge = Deadline(BodyLimit(edge, limit, refuse_body), seconds, answer_late)
+    app.edge = Deadline(
+        BodyLimit(edge, limit, refuse_body), seconds, answer_late, exempt=is_stream_request
+    )
     install_rest(app, settings)
     install_docs(app)
     if settings.cors_origins:

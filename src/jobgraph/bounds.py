@@ -95,13 +95,20 @@ class Deadline:
     A request already under a deadline (the compiled path handing over to the reference)
     keeps it."""
 
-    def __init__(self, app: ASGIApp, seconds: float, late: LateAnswer) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        seconds: float,
+        late: LateAnswer,
+        exempt: Callable[[Scope], bool] = lambda _scope: False,
+    ) -> None:
         self.app = app
         self.seconds = seconds
         self.late = late
+        self.exempt = exempt  # requests that take no deadline (a subscription's stream)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or clock.deadline() is not None:
+        if scope["type"] != "http" or clock.deadline() is not None or self.exempt(scope):
             await self.app(scope, receive, send)
             return
         started = False

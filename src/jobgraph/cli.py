@@ -1,4 +1,4 @@
-"""The `jobgraph` command: migrate, seed, import, serve, token and export-schema."""
+"""The `jobgraph` command: migrate, seed, import, serve, token, changes and export-schema."""
 
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+changes_app = typer.Typer(help="The change log subscriptions read.", no_args_is_help=True)
+app.add_typer(changes_app, name="changes")
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
 T = TypeVar("T")
@@ -250,6 +252,25 @@ def serve(
         loop="uvloop",
         http="httptools",
     )
+
+
+@changes_app.command("prune")
+def changes_prune() -> None:
+    """Remove changes older than JOBGRAPH_CHANGE_LOG_RETENTION_SECONDS and beyond the newest
+    JOBGRAPH_CHANGE_LOG_MAX_ROWS; subscribers resuming from before them must re-read."""
+    from datetime import timedelta
+
+    from jobgraph.db.changes import count_rows, prune
+
+    settings = _settings()
+    age = settings.change_log_retention_seconds
+
+    async def work(db: Database) -> str:
+        older_than = None if age is None else datetime.now(UTC) - timedelta(seconds=age)
+        removed = await prune(db, older_than=older_than, keep_rows=settings.change_log_max_rows)
+        return f"removed {removed} changes; {await count_rows(db)} kept"
+
+    out.print(_run_with_database(settings, work), highlight=False)
 
 
 @token_app.command("create")

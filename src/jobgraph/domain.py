@@ -9,6 +9,14 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 100
 
 
+class ChangeOperation(StrEnum):
+    """What a change in the change log did to its row."""
+
+    INSERT = "INSERT"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+
+
 class JobStatus(StrEnum):
     PENDING = "PENDING"
     RUNNING = "RUNNING"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from starlette.responses import HTMLResponse
 
@@ -22,8 +22,10 @@ def inline_script_hashes(page: str) -> list[str]:
     ]
 
 
-def content_security_policy(page: str) -> str:
+def content_security_policy(page: str, connect: Sequence[str] = ()) -> str:
+    """The page's policy; `connect` adds sources it may connect to (a WebSocket URL)."""
     scripts = " ".join(["'self'", *inline_script_hashes(page)])
+    connections = " ".join(["'self'", *connect])
     return "; ".join(
         [
             "default-src 'none'",
@@ -31,7 +33,7 @@ def content_security_policy(page: str) -> str:
             "style-src 'self' 'unsafe-inline'",  # the front ends set style attributes
             "img-src 'self' data:",
             "font-src 'self' data:",
-            "connect-src 'self'",
+            f"connect-src {connections}",
             "worker-src 'self' blob:",  # ReDoc's search runs in a worker
             "base-uri 'none'",
             "form-action 'self'",
@@ -40,15 +42,17 @@ def content_security_policy(page: str) -> str:
     )
 
 
-def security_headers(page: str) -> dict[str, str]:
+def security_headers(page: str, connect: Sequence[str] = ()) -> dict[str, str]:
     return {
-        "Content-Security-Policy": content_security_policy(page),
+        "Content-Security-Policy": content_security_policy(page, connect),
         "X-Content-Type-Options": "nosniff",
         "X-Frame-Options": "DENY",
         "Referrer-Policy": "no-referrer",
     }
 
 
-def html_page(page: str, headers: Mapping[str, str] | None = None) -> HTMLResponse:
-    """An HTML page with its security headers."""
-    return HTMLResponse(page, headers={**security_headers(page), **(headers or {})})
+def html_page(
+    page: str, headers: Mapping[str, str] | None = None, connect: Sequence[str] = ()
+) -> HTMLResponse:
+    """An HTML page with its security headers; `connect`: see content_security_policy."""
+    return HTMLResponse(page, headers={**security_headers(page, connect), **(headers or {})})

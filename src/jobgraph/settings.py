@@ -147,6 +147,47 @@ class Settings(BaseSettings):
         description="Largest request body accepted; a larger one gets a 413 before it is parsed.",
     )
 
+    change_log_retention_seconds: float | None = Field(
+        default=7 * 24 * 3600,
+        gt=0,
+        description="`jobgraph changes prune` removes changes logged longer ago than this "
+        "(None: no age limit). A subscriber resuming from an older cursor must re-read with a "
+        "query. Longer keeps more rows (about 100 bytes each with its index entries).",
+    )
+    change_log_max_rows: int | None = Field(
+        default=1_000_000,
+        ge=1,
+        description="`jobgraph changes prune` keeps at most this many of the newest changes "
+        "(None: no row limit).",
+    )
+    change_poll_seconds: float = Field(
+        default=0.1,
+        gt=0,
+        description="SQLite: how often each worker's one poller reads the log's end (one "
+        "small read per interval, whether or not anyone subscribes). PostgreSQL: how soon "
+        "changes held back by an older, still running transaction are looked at again.",
+    )
+    max_subscriptions: int = Field(
+        default=2000,
+        ge=1,
+        description="Most subscriptions one worker serves at once; each costs a task and up to "
+        "subscription_queue_size queued changes of memory.",
+    )
+    max_subscriptions_per_connection: int = Field(
+        default=20, ge=1, description="Most operations one WebSocket connection runs at once."
+    )
+    subscription_queue_size: int = Field(
+        default=1000,
+        ge=1,
+        description="Changes read ahead for one subscriber and not yet sent to it.",
+    )
+    subscription_slow_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A subscriber whose queue stays full this long is closed with an error "
+        "(it resumes from its last cursor).",
+    )
+
     @model_validator(mode="after")
     def _no_credentials_with_any_origin(self) -> Settings:
         if self.cors_allow_credentials and "*" in self.cors_origins:

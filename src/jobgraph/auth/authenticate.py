@@ -123,16 +123,19 @@ def _header(scope: ASGIScope, name: bytes) -> str | None:
     return None
 
 
-async def authenticate_request(scope: ASGIScope) -> Principal:
+async def authenticate_request(scope: ASGIScope, authorization: str | None = None) -> Principal:
     """The request's principal, authenticated on first use and kept in its ASGI scope, so
     the compiled edge and the routes behind it authenticate a request once. Raises
-    AuthenticationError (every time it is asked) when the request has no valid credentials."""
+    AuthenticationError (every time it is asked) when the request has no valid credentials.
+    `authorization` stands for the header when given (a WebSocket's connection_init payload,
+    as browsers cannot set headers on one) and replaces the outcome kept."""
     state = scope.setdefault("state", {})
-    found = state.get(STATE_KEY)
+    found = state.get(STATE_KEY) if authorization is None else None
     if found is None:
         authenticator: Authenticator = scope["app"].state.authenticator
         try:
-            found = await authenticator.authenticate(_header(scope, b"authorization"))
+            header = authorization or _header(scope, b"authorization")
+            found = await authenticator.authenticate(header)
         except AuthenticationError as error:
             found = error
         state[STATE_KEY] = found

@@ -224,7 +224,9 @@ job_count_table = Table(
 
 # Tables that hand-written migrations keep with triggers, outside `metadata` (job_total on
 # PostgreSQL only).
-TRIGGER_KEPT_TABLES = frozenset({job_total_table.name, job_count_table.name})
+TRIGGER_KEPT_TABLES = frozenset(
+    {job_total_table.name, job_count_table.name, "change_log", "change_log_horizon"}
+)
 
 # The `errors` filter: jobs with errors, and jobs without, each newest first in an index of
 # its own, so a page or a count reads one index and no job (counting the errors of every job

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Any
+
+from starlette.requests import HTTPConnection
 from strawberry.fastapi import BaseContext
 
 from jobgraph.auth.authenticate import authenticate_request
@@ -19,14 +21,20 @@ class Context(BaseContext):
     def __init__(self, db: Database, access: Principal | AuthenticationError) -> None:
         super().__init__()
         self.db = db
+        self.connection_params: dict[str, Any] | None = None  # a WebSocket's connection_init
+        self.set_access(access)
+
+    def set_access(self, access: Principal | AuthenticationError) -> None:
+        """The caller (a WebSocket may name it in its connection_init payload)."""
         self.access = access
         self.scope = access.scope if isinstance(access, Principal) else Scope.projects(())
-        self.loaders: Loaders = make_loaders(db, self.scope)
+        self.loaders: Loaders = make_loaders(self.db, self.scope)
 
 
-async def get_context(request: Request) -> Context:
+async def get_context(connection: HTTPConnection) -> Context:
+    """The context of an HTTP request, or of a WebSocket connection (all its operations)."""
     try:
-        access: Principal | AuthenticationError = await authenticate_request(request.scope)
+        access: Principal | AuthenticationError = await authenticate_request(connection.scope)
     except AuthenticationError as error:
         access = error
-    return Context(request.app.state.db, access)
+    return Context(connection.app.state.db, access)

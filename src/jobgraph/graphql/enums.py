@@ -11,6 +11,7 @@ import strawberry
 from jobgraph.domain import (
     BatchOrderField,
     BatchStatus,
+    ChangeOperation,
     JobOrderField,
     JobOrigin,
     JobStatus,
@@ -111,6 +112,14 @@ _DESCRIPTIONS: dict[type[Enum], tuple[str, Mapping[str, str]]] = {
             "ARCHIVED": "No longer in use; the SDK leaves it out of the user's projects.",
         },
     ),
+    ChangeOperation: (
+        "What a change did to its row: INSERT, UPDATE or DELETE.",
+        {
+            "INSERT": "The row was created.",
+            "UPDATE": "The row was changed.",
+            "DELETE": "The row was removed; the change carries no row.",
+        },
+    ),
 }
 
 
@@ -130,6 +139,7 @@ for _enum, (_description, _values) in _DESCRIPTIONS.items():
 __all__ = [
     "BatchOrderField",
     "BatchStatus",
+    "ChangeOperation",
     "JobOrderField",
     "JobOrigin",
     "JobStatus",

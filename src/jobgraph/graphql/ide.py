@@ -149,8 +149,15 @@ __SCRIPTS__
         history.replaceState(null, "", newSearch);
       }
 
-      // POST with a JSON body; no subscriptionUrl, since jobgraph has no subscriptions.
-      const fetcher = GraphiQL.createFetcher({ url: fetchURL });
+      // Queries: POST with a JSON body. Subscriptions: a WebSocket to the same path
+      // (graphql-transport-ws); the header editor's headers go in its connection_init payload,
+      // so `{"Authorization": "Bearer ..."}` there authenticates both.
+      const subscriptionURL = new URL(fetchURL, location.href);
+      subscriptionURL.protocol = subscriptionURL.protocol === "https:" ? "wss:" : "ws:";
+      const fetcher = GraphiQL.createFetcher({
+        url: fetchURL,
+        subscriptionUrl: subscriptionURL.href,
+      });
 
       function GraphiQLWithExplorer() {
         const [query, setQuery] = React.useState(parameters.query || parameters.q || DEFAULT_QUERY);

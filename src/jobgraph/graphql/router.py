@@ -1,24 +1,38 @@
 """Mounts /graphql: queries by POST or GET as GraphQL over HTTP (graphql/http.py), GraphiQL for
-a browser's GET, and a WebSocket upgrade refused cleanly until there are subscriptions."""
+a browser's GET, subscriptions over WebSocket (graphql-transport-ws and the legacy graphql-ws)
+and over HTTP (multipart/mixed and server-sent events), all authenticated alike."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from collections.abc import Mapping
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
 import strawberry
 from fastapi import FastAPI, Request, Response, WebSocket
 from fastapi.responses import HTMLResponse
-from fastapi.routing import APIWebSocketRoute
-from strawberry.exceptions import MissingQueryError
+from graphql import GraphQLError, get_operation_ast, parse
+from graphql.language.ast import OperationType as OperationKind
+from starlette.types import Scope as ASGIScope
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http.streaming import MultipartSubscriptionTransport, SSETransport
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import (
+    GRAPHQL_SSE_PROTOCOL,
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    GRAPHQL_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
 from strawberry.types.graphql import OperationType
-from strawberry.types.unset import UNSET
+from strawberry.types.unset import UNSET, UnsetType
 
-from jobgraph.auth.authenticate import challenge
+from jobgraph.auth.authenticate import authenticate_request, challenge
 from jobgraph.auth.principal import AuthenticationError
+from jobgraph.db import clock
 from jobgraph.graphql import http
 from jobgraph.graphql.context import Context, get_context
 from jobgraph.graphql.errors import ErrorCode
@@ -29,10 +43,23 @@ from jobgraph.pages import html_page
 from jobgraph.settings import Settings
 
 GRAPHQL_PATH = "/graphql"
-NO_SUBSCRIPTIONS = (
-    "jobgraph has no GraphQL subscriptions, so /graphql takes no WebSocket: send queries as "
-    "HTTP POST (or GET) requests."
+HOST = re.compile(r"[A-Za-z0-9.\-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+PROTOCOLS = (
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    GRAPHQL_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+    GRAPHQL_SSE_PROTOCOL,
 )
+STREAMS = (MultipartSubscriptionTransport(), SSETransport())
+
+
+def is_stream_request(scope: ASGIScope) -> bool:
+    """Whether an HTTP request to /graphql asks for a subscription's stream (multipart/mixed
+    with subscriptionSpec, or text/event-stream): it lasts as long as the subscription."""
+    if scope["type"] != "http" or scope["path"].rstrip("/") != GRAPHQL_PATH:
+        return False
+    accept = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"accept"), "")
+    return any(stream.accepts(accept) for stream in STREAMS)
 
 
 class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
@@ -41,19 +68,54 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
     execution; GraphiQL (from our own static files) for a browser."""
 
     def __init__(self, schema: strawberry.Schema, settings: Settings) -> None:
-        super().__init__(schema, context_getter=get_context)
+        super().__init__(
+            schema,
+            context_getter=get_context,
+            subscription_protocols=PROTOCOLS,
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            connection_init_wait_timeout=timedelta(seconds=10),
+        )
         self.get_max_age = settings.graphql_get_max_age
+        self.timeout_seconds = settings.request_timeout_seconds
         self.open_access = settings.auth_disabled
-        self.routes[:] = [r for r in self.routes if not isinstance(r, APIWebSocketRoute)]
-        self.add_api_websocket_route("", refuse_websocket)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """A WebSocket's caller: its Authorization header, or `Authorization` in the
+        connection_init payload (browsers cannot set headers on a WebSocket). Without a valid
+        one the connection is refused (graphql-transport-ws closes it with 4403)."""
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        given = next(
+            (v for k, v in params.items() if k.lower() == "authorization" and isinstance(v, str)),
+            None,
+        )
+        if given is not None:
+            try:
+                assert context.request is not None  # Strawberry sets it on every context
+                context.set_access(await authenticate_request(context.request.scope, given))
+            except AuthenticationError as error:
+                context.set_access(error)
+        if isinstance(context.access, AuthenticationError):
+            payload: dict[str, object] = {
+                "message": context.access.message,
+                "code": ErrorCode.UNAUTHENTICATED.value,
+            }
+            raise ConnectionRejectionError(payload)
+        return cast(UnsetType, UNSET)  # acknowledged without a payload
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        return html_page(graphiql_html(GRAPHQL_PATH), {"Vary": "Accept"})
+        # GraphiQL's subscriptions: a WebSocket to this very host ('self' covers it in
+        # CSP Level 3 browsers only, so it is named).
+        host = request.headers.get("host", "")
+        sockets = [f"ws://{host}", f"wss://{host}"] if HOST.fullmatch(host) else []
+        return html_page(graphiql_html(GRAPHQL_PATH), {"Vary": "Accept"}, sockets)
 
     async def run(  # type: ignore[override]
         self, request: Request, context: Context = UNSET, root_value: None = UNSET
     ) -> Response:
-        """One HTTP request, GET or POST (the only routes), to its response."""
+        """One HTTP request, GET or POST (the only routes), to its response; a WebSocket
+        and a subscription's HTTP stream go to Strawberry's own handling."""
+        if isinstance(request, WebSocket):
+            return await super().run(request, context, root_value)
         get = request.method == "GET"
         if get and _wants_page(request):
             return await self.render_graphql_ide(request)  # a page: no token needed
@@ -66,7 +128,12 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
             else:
                 body = await request.body()
                 graphql_request = http.read_post(request.headers.get("content-type"), body)
-            result = await self._execute(graphql_request, request.method, context)
+            if not is_stream_request(request.scope):
+                result = await self._execute(graphql_request, request.method, context)
+            elif _is_subscription(graphql_request):
+                return await super().run(request, context, root_value)
+            else:  # the Deadline middleware let it pass as a possible stream: bound it here
+                result = await self._execute_within_deadline(graphql_request, request, context)
         except RequestError as error:
             payload, status, headers = error.body(), error.status, error.headers
             if error.code == ErrorCode.OPERATION_RESOLUTION_FAILURE:
@@ -80,6 +147,20 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
         if not get:
             return response
         return self._cacheable(request, response, status == 200 and "errors" not in payload)
+
+    async def _execute_within_deadline(
+        self, graphql_request: GraphQLRequest, request: Request, context: Context
+    ) -> Any:
+        seconds = self.timeout_seconds
+        try:
+            with clock.deadline_after(seconds):
+                async with asyncio.timeout(seconds):
+                    return await self._execute(graphql_request, request.method, context)
+        except TimeoutError:
+            message = (
+                f"The request took longer than the {seconds:g} s this server allows; ask for less."
+            )
+            raise RequestError(504, message, ErrorCode.TIMEOUT) from None
 
     async def _execute(self, request: GraphQLRequest, method: str, context: Context) -> Any:
         try:
@@ -125,6 +206,16 @@ class JobgraphGraphQLRouter(GraphQLRouter[Context, None]):
         return response
 
 
+def _is_subscription(request: GraphQLRequest) -> bool:
+    """Whether the request runs a subscription (which streams); anything else is answered
+    as JSON, whatever Accept prefers."""
+    try:
+        operation = get_operation_ast(parse(request.query), request.operation_name)
+    except GraphQLError:
+        return False
+    return operation is not None and operation.operation == OperationKind.SUBSCRIPTION
+
+
 def unauthenticated(error: AuthenticationError) -> RequestError:
     """The 401 of a request without a valid token, on both GraphQL paths."""
     return RequestError(
@@ -141,18 +232,6 @@ def _wants_page(request: Request) -> bool:
         else (http.HTML, http.JSON, http.GRAPHQL_RESPONSE)
     )
     return http.preferred(request.headers.get("accept"), offered) == http.HTML
-
-
-async def refuse_websocket(websocket: WebSocket) -> None:
-    """Refuse the upgrade: a 400 with a GraphQL error where the server can send an HTTP answer
-    to a WebSocket handshake (uvicorn can), else a close before accepting (an HTTP 403)."""
-    if "websocket.http.response" in websocket.scope.get("extensions", {}):
-        error = RequestError(400, NO_SUBSCRIPTIONS)
-        body = json.dumps(error.body(), separators=(",", ":")).encode()
-        media = http.content_type(http.JSON, error.status)
-        await websocket.send_denial_response(Response(body, error.status, media_type=media))
-    else:
-        await websocket.close(code=1008, reason=NO_SUBSCRIPTIONS[:120])
 
 
 def route_error(

@@ -23,6 +23,7 @@ from jobgraph.graphql.limits import (
     MaxFilterValuesLimiter,
     MaxNodesLimiter,
 )
+from jobgraph.graphql.subscriptions import Subscription
 from jobgraph.graphql.types import (
     PAGE_ARGUMENTS,
     Batch,
@@ -147,6 +148,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
     return JobgraphSchema(
         query=Query,
+        subscription=Subscription,
         types=[Job, Batch, Project],
         config=StrawberryConfig(scalar_map={datetime: DATETIME}),
         extensions=[
