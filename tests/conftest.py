@@ -101,8 +101,13 @@ def module_database_url(
 @pytest.fixture(scope="module")
 async def module_db(module_database_url: str) -> AsyncIterator[Database]:
     """The database of module_database_url, emptied, for the module to load its data into."""
-    async with _emptied(module_database_url) as database:
+    database = make_database(make_engine(module_database_url))
+    if database.dialect == "postgresql":
+        await empty_tables(database)
+    try:
         yield database
+    finally:
+        await database.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -119,15 +124,7 @@ async def module_client(
 
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    async with _emptied(database_url) as database:
-        yield database
-
-
-@asynccontextmanager
-async def _emptied(url: str) -> AsyncIterator[Database]:
-    """The database at url with no rows (a SQLite copy starts empty; PostgreSQL is emptied),
-    disposed of afterwards."""
-    database = make_database(make_engine(url))
+    database = make_database(make_engine(database_url))
     if database.dialect == "postgresql":
         await empty_tables(database)
     try:

@@ -146,10 +146,8 @@ def offset_page(
 
     def build(variable: Any, dialect: str) -> Select[Any]:
         template, window = variable
-        selected: list[Any] = _columns(entity, columns)
-        if with_total:
-            count = count_statement(entity, template, dialect)
-            selected.append(count.scalar_subquery().label(TOTAL))
+        total = count_statement(entity, template, dialect).scalar_subquery().label(TOTAL)
+        selected = [*_columns(entity, columns), *([total] if with_total else [])]
         base = select(*selected).where(*entity.conditions(template))
         return ordered(
             base,
