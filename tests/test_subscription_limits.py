@@ -70,3 +70,20 @@ async def test_stream_wakes_on_an_outside_update(
             await stream.aclose()
     finally:
         await waker.stop()
+
+
+async def test_the_waker_stops_when_a_change_arrives_as_it_is_stopped(
+    database_url: str, db: Database
+) -> None:
+    """A NOTIFY (or a poll) that lands just as the server stops must not keep the waker
+    running: the app's shutdown waits for it."""
+    waker = ChangeWaker(db, database_url, poll_seconds=0.05, max_subscriptions=10)
+    await waker.start()
+    for _ in range(3):
+        await asyncio.sleep(0.2)  # the waker waits for a change
+        waker._on_notify()  # as a NOTIFY would; then stop at once, in the same loop turn
+        stopping = asyncio.ensure_future(waker.stop())
+        done, _ = await asyncio.wait([stopping], timeout=30)  # a bound for a hang, not a time
+        assert done, "the waker kept running after stop()"
+        await waker.start()
+    await waker.stop()

@@ -46,16 +46,18 @@ class ChangeWaker:
 
     async def start(self) -> None:
         """Read the frontier once, then keep it current in a task of its own."""
+        self._stopped = False
+        self._notified.clear()
         await self._refresh()
         loop = self._listen if self.db.dialect == "postgresql" else self._poll
         self._task = asyncio.create_task(loop(), name="jobgraph change waker")
 
     async def stop(self) -> None:
-        self._stopped = True
+        self._stopped = True  # the loops also check it: they end even if a cancel is lost
+        self._notified.set()
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await asyncio.wait([self._task])  # a cancel of stop() itself still propagates
         async with self._moved:
             self._moved.notify_all()
 
@@ -89,7 +91,7 @@ class ChangeWaker:
         return held_back
 
     async def _poll(self) -> None:
-        while True:
+        while not self._stopped:
             try:
                 await self._refresh()
             except Exception:  # an outage must not end the waker; it retries
@@ -98,7 +100,7 @@ class ChangeWaker:
 
     async def _listen(self) -> None:
         dsn = make_url(self._url).set(drivername="postgresql").render_as_string(False)
-        while True:
+        while not self._stopped:
             connection: asyncpg.Connection | None = None
             try:
                 connection = await asyncpg.connect(dsn)
@@ -110,16 +112,20 @@ class ChangeWaker:
             finally:
                 if connection is not None:
                     with contextlib.suppress(Exception):
-                        await asyncio.wait_for(connection.close(), RETRY_SECONDS)
+                        async with asyncio.timeout(RETRY_SECONDS):
+                            await connection.close()
 
     async def _follow(self, connection: asyncpg.Connection) -> None:
         """Refresh on each NOTIFY; soon again while changes are held back; now and then in
         any case; return when the connection is lost."""
         held_back = await self._refresh()  # what committed while no one listened
-        while not connection.is_closed():
+        while not connection.is_closed() and not self._stopped:
             timeout = self._poll_seconds if held_back else SAFETY_SECONDS
+            # asyncio.timeout, not wait_for: on Python 3.11, wait_for drops a cancel that
+            # arrives as the wait ends, and stop() would then wait for this loop forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._notified.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self._notified.wait()
             self._notified.clear()
             held_back = await self._refresh()
 

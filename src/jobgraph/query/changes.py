@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import contextlib
 import json
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
@@ -269,7 +268,8 @@ async def follow(
                     try:
                         queue.put_nowait(change)
                     except asyncio.QueueFull:
-                        await asyncio.wait_for(queue.put(change), limits.slow_seconds)
+                        async with asyncio.timeout(limits.slow_seconds):
+                            await queue.put(change)
                 position = batch.reached
                 if batch.at_end and not await waker.wait_beyond(position):
                     break  # the server stops: the stream ends
@@ -295,6 +295,5 @@ async def follow(
             yield item
     finally:
         reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await reader
+        await asyncio.wait([reader])
         waker.release_subscription()
