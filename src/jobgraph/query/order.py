@@ -8,7 +8,7 @@ import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -127,8 +127,9 @@ class Ordering:
 
     def encode_key(self, key: Sequence[Any]) -> str:
         """The cursor of the row whose sort key (one value per term) this is."""
-        # orjson writes an aware datetime exactly as isoformat() does.
-        raw = orjson.dumps([self.signature, key])
+        # orjson writes an aware datetime exactly as isoformat() does, and a naive one (a
+        # driver's infinity) as UTC, as the UTC column type reads it.
+        raw = orjson.dumps([self.signature, key], option=orjson.OPT_NAIVE_UTC)
         if not raw.isascii():  # json.dumps escapes non-ASCII text; cursors keep that form
             values = [_encode_value(value) for value in key]
             raw = json.dumps([self.signature, values], separators=(",", ":")).encode()
@@ -177,7 +178,9 @@ def _strictly_beyond(
 
 
 def _encode_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+    if not isinstance(value, datetime):
+        return value
+    return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).isoformat()
 
 
 def _decode_value(column: Column[Any], value: Any) -> Any:

@@ -59,6 +59,13 @@ def _field_names(kind: type) -> tuple[str, ...]:
     return names
 
 
+# The specs walked lately, by id, each kept alive with its shape and values: a compiled
+# GraphQL request reuses its frozen specs from one request to the next, and every read of a
+# nested list walks the same spec again. Specs are frozen, so a walk's result never goes stale.
+WALKED_SIZE = 1024
+_WALKED: dict[int, tuple[Any, Shape, tuple[Any, ...]]] = {}
+
+
 def _shape(item: Any, values: list[Any]) -> Shape:
     if item is None or item is True or item is False:
         return item
@@ -74,11 +81,20 @@ def _shape(item: Any, values: list[Any]) -> Shape:
     if isinstance(item, tuple | list):
         return tuple([_shape(part, values) for part in item])
     if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        known = _WALKED.get(id(item))
+        if known is not None and known[0] is item:
+            values.extend(known[2])
+            return known[1]
         kind = type(item)
-        return (
+        start = len(values)
+        shape = (
             kind.__name__,
             tuple([_shape(getattr(item, name), values) for name in _field_names(kind)]),
         )
+        if len(_WALKED) >= WALKED_SIZE:
+            _WALKED.clear()
+        _WALKED[id(item)] = (item, shape, tuple(values[start:]))
+        return shape
     raise TypeError(f"cannot take the shape of {type(item).__name__}")
 
 

@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from jobgraph.auth.authenticate import authenticate_request
 from jobgraph.auth.principal import AuthenticationError
 from jobgraph.graphql import http
+from jobgraph.graphql.compiled import values
 from jobgraph.graphql.compiled.service import CompiledGraphQL
 
 MAX_BODY = 1 << 20  # larger bodies go to the reference path whole
@@ -42,7 +43,7 @@ class CompiledGraphQLEdge:
         if answer is None:
             await self.app(scope, _replay(body, more, receive), send)
             return
-        payload = orjson.dumps(answer)
+        payload = orjson.dumps(answer, option=values.RESPONSE_OPTIONS)
         media = http.content_type(http.response_media(_header(scope, b"accept")), 200)
         headers = [
             (b"content-type", media.encode("latin-1")),

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import FieldNode, GraphQLField
 
@@ -31,7 +31,7 @@ from jobgraph.graphql.compiled.plan import (
     Typename,
     Value,
 )
-from jobgraph.graphql.compiled.rows import row_builder
+from jobgraph.graphql.compiled.rows import rows_builder
 from jobgraph.graphql.compiled.values import FallbackError
 from jobgraph.query import paging, selects
 from jobgraph.query.order import Ordering
@@ -42,6 +42,7 @@ IDS_PER_READ = 512  # a power of two: lists are padded to one, so few shapes are
 PARENTS_PER_READ = 256
 STATUSES = [status.value for status in JobStatus]
 Row = RawRow
+Answer = TypeVar("Answer")
 
 
 @dataclass
@@ -60,7 +61,7 @@ class Run:
 
 async def execute(plan: OperationPlan, run: Run) -> dict[str, Any]:
     """The `data` of the response."""
-    answers = await asyncio.gather(*(_root_field(part, run) for part in plan.fields))
+    answers = await _together([_root_field(part, run) for part in plan.fields])
     return {part.key: answer for part, answer in zip(plan.fields, answers, strict=True)}
 
 
@@ -86,7 +87,7 @@ async def _root_object(part: RootObject, run: Run) -> Any:
     wanted = [key for key in asked if key is not None]
     found: dict[str, Any] = {}
     # A job id wins over a batch id wins over a project id, as on the reference path.
-    for objects in await asyncio.gather(*(_by_ids(plan, wanted, run) for plan in part.plans)):
+    for objects in await _together([_by_ids(plan, wanted, run) for plan in part.plans]):
         for key, value in objects.items():
             found.setdefault(key, value)
     answers = [None if key is None else found.get(key) for key in asked]
@@ -102,7 +103,7 @@ async def _by_ids(plan: ObjectPlan, ids: Sequence[str], run: Run) -> dict[str, d
         selects.rows_by_ids(plan.entity, _padded(chunk, chunk[0]), plan.columns, run.scope)
         for chunk in _chunks(unique, IDS_PER_READ)
     ]
-    rows = [row for found in await asyncio.gather(*(run.fetch(r) for r in reads)) for row in found]
+    rows = [row for found in await _together([run.fetch(r) for r in reads]) for row in found]
     objects = await _objects(plan, rows, _positions(plan.columns), run)
     return {row[0]: obj for row, obj in zip(rows, objects, strict=True)}
 
@@ -122,13 +123,12 @@ async def _objects(
     done = dict(
         zip(
             (index for index, _ in pending),
-            await asyncio.gather(*(job for _, job in pending)),
+            await _together([job for _, job in pending]),
             strict=True,
         )
     )
     batches = [done.get(index) for index in range(len(plan.fields))]
-    build = row_builder(plan, positions, run.reader.dialect)
-    return [build(row, n, batches) for n, row in enumerate(rows)]
+    return rows_builder(plan, positions, run.reader.dialect)(rows, batches)
 
 
 async def _batched(
@@ -240,7 +240,9 @@ async def _nested_connections(connection: Connection, parent_ids: list[str], run
             connection, listing, ordering, keys, columns, parent_ids, run
         )
         pages = [found[parent_id] for parent_id in parent_ids]
-    lists = _Lists(connection, listing, ordering, columns, pages, list(parent_ids))
+    # Each row read by parent starts with its member index (selects.MEMBER).
+    read = (selects.MEMBER, *columns)
+    lists = _Lists(connection, listing, ordering, read, pages, list(parent_ids))
     return await _connections(lists, run)
 
 
@@ -267,7 +269,7 @@ async def _pages_by_parent(
             columns,
         )
         for row in await run.fetch(read):
-            members[chunk[row[0]]].append(tuple(row)[1:])
+            members[chunk[row[0]]].append(row)
     return {
         parent_id: paging.to_page(listing, ordering, rows) for parent_id, rows in members.items()
     }
@@ -280,17 +282,7 @@ async def _connections(lists: _Lists, run: Run) -> list[dict[str, Any]]:
     node_fields = _node_plans(connection.fields)
     objects = {id(plan): await _objects(plan, all_rows, positions, run) for plan in node_fields}
     totals = await _totals(lists, run) if _selects(connection.fields, "totalCount") else None
-    time_of = values.time_key(run.reader.dialect)
-    # Per sort key: its position in the row, and whether it is a time the driver hands back raw.
-    key_positions = [
-        (positions[column.name], isinstance(column.type, UTCDateTime))
-        for column in lists.ordering.columns()
-    ]
-
-    def cursor(row: Row) -> str:
-        key = [time_of(row[p]) if is_time else row[p] for p, is_time in key_positions]
-        return lists.ordering.encode_key(key)
-
+    cursor = _cursor_writer(lists.ordering, positions, run.reader.dialect)
     answers = []
     offset = 0
     for index, page in enumerate(lists.pages):
@@ -341,16 +333,39 @@ def _slice(context: _PageContext, plan: ObjectPlan, count: int) -> list[dict[str
 def _edges(
     parts: Sequence[ConnectionField], context: _PageContext, rows: list[Row]
 ) -> list[dict[str, Any]]:
-    columns: list[tuple[str, Any]] = []
+    columns: list[list[Any]] = []
     for part in parts:
         if part.name == "node":
             assert part.node is not None
-            columns.append((part.key, _slice(context, part.node, len(rows))))
+            columns.append(_slice(context, part.node, len(rows)))
         elif part.name == "cursor":
-            columns.append((part.key, [context.cursor(row) for row in rows]))
+            columns.append([context.cursor(row) for row in rows])
         else:
-            columns.append((part.key, [part.typename] * len(rows)))
-    return [{key: found[n] for key, found in columns} for n in range(len(rows))]
+            columns.append([part.typename] * len(rows))
+    keys = [part.key for part in parts]
+    if not keys:  # every field of the edge skipped
+        return [{} for _ in rows]
+    if len(keys) == 1:
+        return [{keys[0]: value} for value in columns[0]]
+    return [dict(zip(keys, found, strict=True)) for found in zip(*columns, strict=True)]
+
+
+def _cursor_writer(
+    ordering: Ordering, positions: dict[str, int], dialect: str
+) -> Callable[[Row], str]:
+    """The cursor of a row read with these column positions."""
+    places = [positions[column.name] for column in ordering.columns()]
+    encode = ordering.encode_key
+    read_time = values.time_key(dialect)
+    times = [isinstance(column.type, UTCDateTime) for column in ordering.columns()]
+    if read_time is not None and any(times):
+        converts = [read_time if is_time else values.same for is_time in times]
+        pairs = list(zip(places, converts, strict=True))
+        return lambda row: encode([convert(row[place]) for place, convert in pairs])
+    if len(places) == 2:
+        first, second = places
+        return lambda row: encode((row[first], row[second]))
+    return lambda row: encode([row[place] for place in places])
 
 
 async def _page_info(
@@ -416,6 +431,13 @@ async def _totals(lists: _Lists, run: Run) -> list[int]:
         total if total is not None else counted.get(lists.parent_ids[index], 0)
         for index, total in enumerate(known)
     ]
+
+
+async def _together(awaitables: Sequence[Awaitable[Answer]]) -> list[Answer]:
+    """Their answers, awaited concurrently; a single one is awaited as it is (no task)."""
+    if len(awaitables) == 1:
+        return [await awaitables[0]]
+    return list(await asyncio.gather(*awaitables))
 
 
 def _node_plans(fields: Sequence[ConnectionField]) -> list[ObjectPlan]:

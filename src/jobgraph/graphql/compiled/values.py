@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -25,23 +24,21 @@ def same(value: Any) -> Any:
     return value
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """A PostgreSQL time as the models hold it. asyncpg writes datetime.min and datetime.max
-    as -infinity and infinity, and reads those back naive; the UTC column type reads a naive
-    time as UTC, so the reference path writes them with +00:00, and so does this one."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+RESPONSE_OPTIONS = orjson.OPT_NAIVE_UTC
+"""How the compiled path's responses (and cursors) are written. asyncpg writes datetime.min
+and datetime.max as -infinity and infinity, and reads those back naive; the models' UTC type
+reads a naive time as UTC, so the reference path writes them with +00:00, and orjson then
+does too: PostgreSQL's times go out as the driver hands them over, with no call per value."""
 
 
 def time_output(dialect: str) -> Convert:
     """A time column's driver value as something orjson writes as the reference path does."""
-    wire = time_wire(dialect)
-    return wire if dialect == "sqlite" else lambda raw: wire(_aware(raw))
+    return time_wire(dialect) if dialect == "sqlite" else same
 
 
-def time_key(dialect: str) -> Convert:
-    """A time column's driver value as the aware UTC datetime a cursor encodes."""
-    read = time_reader(dialect)
-    return read if dialect == "sqlite" else lambda raw: _aware(read(raw))
+def time_key(dialect: str) -> Convert | None:
+    """A time column's driver value as the datetime a cursor encodes; None: as it is."""
+    return time_reader(dialect) if dialect == "sqlite" else None
 
 
 def _json(value: Any) -> Any:
@@ -65,20 +62,17 @@ def converter(value: Value, dialect: str) -> Convert:
         return time_output(dialect)
     if value.kind == "json":
         return _json
-    if value.kind == "int":
-        return _int
-    if value.kind == "bool":
-        return _bool
-    if value.kind == "enum":
-        allowed = value.allowed
-
-        def enum(raw: Any) -> Any:
-            if raw is not None and raw not in allowed:
-                raise FallbackError("a value outside the enum")
-            return raw
-
-        return enum
+    if value.kind == "int":  # PostgreSQL's integer columns hold 32 bits; SQLite's hold 64
+        return _int if dialect == "sqlite" else same
+    if value.kind == "bool":  # SQLite hands back 0 and 1
+        return _bool if dialect == "sqlite" else same
     return same
+
+
+def check_enum(found: Iterable[Any], allowed: frozenset[str | None]) -> None:
+    """FallbackError unless every value found is one of the enum's (or null)."""
+    if not allowed.issuperset(found):
+        raise FallbackError("a value outside the enum")
 
 
 def result_json(value: Any) -> Any:
