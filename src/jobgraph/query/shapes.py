@@ -79,6 +79,9 @@ def _shape(item: Any, values: list[Any]) -> Shape:
         values.append(item)
         return "?"
     if isinstance(item, tuple | list):
+        if all(type(part) is str for part in item):  # ids: the common case, walked fast
+            values.extend(item)
+            return ("?",) * len(item)
         return tuple([_shape(part, values) for part in item])
     if dataclasses.is_dataclass(item) and not isinstance(item, type):
         known = _WALKED.get(id(item))
