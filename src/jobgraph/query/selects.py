@@ -11,7 +11,20 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, ColumnElement, Select, false, literal, select, union_all
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    false,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.expression import Executable
 
 from jobgraph.db import models
@@ -26,7 +39,14 @@ from jobgraph.query.paging import (
     ordered,
     window_statement,
 )
-from jobgraph.query.spec import FilterSpec, JobFilterSpec, Listing, OffsetRequest, Scope
+from jobgraph.query.spec import (
+    FilterSpec,
+    JobFilterSpec,
+    Listing,
+    OffsetRequest,
+    Scope,
+    ValueList,
+)
 from jobgraph.query.where import job_condition, job_count_condition
 
 MEMBER = "_member"
@@ -87,38 +107,69 @@ def pages_by_parent(
     listing: Listing,
     keys: tuple[tuple[Any, ...] | None, tuple[Any, ...] | None],
     columns: tuple[str, ...],
+    dialect: str,
 ) -> Read:
-    """The same window within each parent, as one UNION ALL; rows carry their member index
-    first, then `columns` (which must include the parent column and the ordering's columns).
+    """The same window within each parent; rows carry their member index (the parent's place
+    in `parent_ids`) first, then `columns` (which must include the parent column and the
+    ordering's columns).
 
-    Rows come sorted by member, then in each window's own order, so callers never re-sort.
+    On PostgreSQL, a LATERAL loop over one array of the parent ids; on SQLite, which has no
+    LATERAL, one UNION ALL member per parent. Either way each parent's window is an
+    index-ordered read, and rows come sorted by member, then in each window's own order, so
+    callers never re-sort.
     """
     parent_column = entity.table.c[parent]
+    lateral = dialect == "postgresql" and len(parent_ids) > 1
+
+    def window(scoped: Listing, after: Any, before: Any, parent_id: Any) -> Select[Any]:
+        return window_statement(
+            entity,
+            ordering,
+            scoped,
+            after,
+            before,
+            extra=parent_column == parent_id,
+            columns=_columns(entity, columns),
+        )
 
     def build(variable: Any, _dialect: str) -> Executable:
         spec, ids, (after, before) = variable
         scoped = _with_spec(listing, spec)
+        backward = listing.window.backward
+        if lateral:
+            array = bindparam(ids.key, type_=ARRAY(String()))  # the ids as one array value
+            parents = (
+                func.unnest(array)
+                .table_valued("parent_id", with_ordinality="place")
+                .render_derived(name="parents")
+            )
+            pages = window(scoped, after, before, parents.c.parent_id).lateral("pages")
+            in_order = ordering.clauses(reverse=backward, source=pages.c)
+            return (
+                select((parents.c.place - 1).label(MEMBER), *pages.c)
+                .select_from(parents.join(pages, true()))
+                .order_by(parents.c.place, *in_order)
+            )
         members = [
             select(
-                literal(index).label(MEMBER),
-                window_statement(
-                    entity,
-                    ordering,
-                    scoped,
-                    after,
-                    before,
-                    extra=parent_column == parent_id,
-                    columns=_columns(entity, columns),
-                ).subquery(),
+                literal(index).label(MEMBER), window(scoped, after, before, parent_id).subquery()
             )
             for index, parent_id in enumerate(ids)
         ]
         rows = (members[0] if len(members) == 1 else union_all(*members)).subquery()
-        in_order = ordering.clauses(reverse=listing.window.backward, source=rows.c)
+        in_order = ordering.clauses(reverse=backward, source=rows.c)
         return select(rows).order_by(rows.c[MEMBER], *in_order)
 
-    fixed = (entity.table.name, ordering.signature, _window_shape(listing), parent, columns)
-    return _read("pages", fixed, (listing.spec, tuple(parent_ids), keys), build)
+    ids = ValueList(parent_ids) if lateral else tuple(parent_ids)
+    fixed = (
+        entity.table.name,
+        ordering.signature,
+        _window_shape(listing),
+        parent,
+        columns,
+        lateral,
+    )
+    return _read("pages", fixed, (listing.spec, ids, keys), build)
 
 
 @dataclass(frozen=True)

@@ -267,6 +267,7 @@ async def _pages_by_parent(
             listing,
             keys,
             columns,
+            run.reader.dialect,
         )
         for row in await run.fetch(read):
             members[chunk[row[0]]].append(row)
