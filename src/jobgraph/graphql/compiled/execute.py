@@ -284,11 +284,17 @@ async def _connections(lists: _Lists, run: Run) -> list[dict[str, Any]]:
     objects = {id(plan): await _objects(plan, all_rows, positions, run) for plan in node_fields}
     totals = await _totals(lists, run) if _selects(connection.fields, "totalCount") else None
     cursor = _cursor_writer(lists.ordering, positions, run.reader.dialect)
+    # Edges are built for every page's rows at once; each page takes its slice.
+    edges = {
+        id(part): _edges(part.parts, all_rows, objects, cursor)
+        for part in connection.fields
+        if part.name == "edges"
+    }
     answers = []
     offset = 0
     for index, page in enumerate(lists.pages):
         count = len(page.rows) if page is not None else 0
-        context = _PageContext(lists, index, page, offset, objects, cursor, totals)
+        context = _PageContext(lists, index, page, offset, objects, edges, cursor, totals)
         answers.append(await _connection_value(connection.fields, context, run))
         offset += count
     return answers
@@ -300,7 +306,8 @@ class _PageContext:
     index: int
     page: Page[Row] | None
     offset: int  # where this page's rows start among all pages' rows
-    objects: dict[int, list[dict[str, Any]]]
+    objects: dict[int, list[dict[str, Any]]]  # by id() of the node's plan, for all pages
+    edges: dict[int, list[dict[str, Any]]]  # by id() of the edges field, for all pages
     cursor: Callable[[Row], str]
     totals: list[int] | None
 
@@ -321,7 +328,7 @@ async def _connection_value(
             assert part.node is not None
             answer[part.key] = _slice(context, part.node, len(rows))
         elif part.name == "edges":
-            answer[part.key] = _edges(part.parts, context, rows)
+            answer[part.key] = context.edges[id(part)][context.offset : context.offset + len(rows)]
         elif part.name == "pageInfo":
             answer[part.key] = await _page_info(part.parts, context, run)
     return answer
@@ -332,15 +339,18 @@ def _slice(context: _PageContext, plan: ObjectPlan, count: int) -> list[dict[str
 
 
 def _edges(
-    parts: Sequence[ConnectionField], context: _PageContext, rows: list[Row]
+    parts: Sequence[ConnectionField],
+    rows: list[Row],
+    objects: dict[int, list[dict[str, Any]]],
+    cursor: Callable[[Row], str],
 ) -> list[dict[str, Any]]:
     columns: list[list[Any]] = []
     for part in parts:
         if part.name == "node":
             assert part.node is not None
-            columns.append(_slice(context, part.node, len(rows)))
+            columns.append(objects[id(part.node)])
         elif part.name == "cursor":
-            columns.append([context.cursor(row) for row in rows])
+            columns.append([cursor(row) for row in rows])
         else:
             columns.append([part.typename] * len(rows))
     keys = [part.key for part in parts]
