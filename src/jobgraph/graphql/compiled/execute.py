@@ -11,6 +11,8 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from graphql import FieldNode, GraphQLField
@@ -269,8 +271,9 @@ async def _pages_by_parent(
             columns,
             run.reader.dialect,
         )
-        for row in await run.fetch(read):
-            members[chunk[row[0]]].append(row)
+        # Rows come sorted by member (their first column): one run of rows per parent.
+        for member, rows in groupby(await run.fetch(read), itemgetter(0)):
+            members[chunk[member]].extend(rows)
     return {
         parent_id: paging.to_page(listing, ordering, rows) for parent_id, rows in members.items()
     }
