@@ -286,7 +286,11 @@ async def _connections(lists: _Lists, run: Run) -> list[dict[str, Any]]:
     node_fields = _node_plans(connection.fields)
     objects = {id(plan): await _objects(plan, all_rows, positions, run) for plan in node_fields}
     totals = await _totals(lists, run) if _selects(connection.fields, "totalCount") else None
-    cursor = _cursor_writer(lists.ordering, positions, run.reader.dialect)
+    cursor = (
+        _cursor_writer(lists.ordering, positions, run.reader.dialect)
+        if _selects_cursor(connection.fields)
+        else _no_cursor
+    )
     # Edges are built for every page's rows at once; each page takes its slice.
     edges = {
         id(part): _edges(part.parts, all_rows, objects, cursor)
@@ -452,6 +456,16 @@ async def _together(awaitables: Sequence[Awaitable[Answer]]) -> list[Answer]:
     if len(awaitables) == 1:
         return [await awaitables[0]]
     return list(await asyncio.gather(*awaitables))
+
+
+def _selects_cursor(fields: Sequence[ConnectionField]) -> bool:
+    """Whether an edge's cursor, or pageInfo's startCursor or endCursor, is selected."""
+    names = ("cursor", "startCursor", "endCursor")
+    return any(part.name in names or _selects_cursor(part.parts) for part in fields)
+
+
+def _no_cursor(_row: Row) -> str:
+    raise AssertionError("no cursor was selected")
 
 
 def _node_plans(fields: Sequence[ConnectionField]) -> list[ObjectPlan]:

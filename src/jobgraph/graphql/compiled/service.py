@@ -91,6 +91,8 @@ class _Request:
     plan: OperationPlan
     variables: VariableValues
     arguments: dict[int, Any] = field(default_factory=dict)  # by id() of the field node
+    # A root object's converted arguments (its id or ids), by id() of the field node.
+    converted: dict[int, dict[str, Any]] = field(default_factory=dict)
     # The last caller's scope and its listing, by id() of the field node: callers in turn
     # with one scope (a service token, or authentication off) reuse it.
     scoped: dict[int, tuple[Scope, Listing]] = field(default_factory=dict)
@@ -239,11 +241,15 @@ class CompiledGraphQL:
         config = self._schema.config
 
         def arguments(definition: GraphQLField, node: FieldNode) -> dict[str, Any]:
-            raw = get_argument_values(definition, node, request.variables)
-            strawberry_field = definition.extensions["strawberry-definition"]
-            return convert_arguments(
-                raw, strawberry_field.arguments, converter.scalar_registry, config
-            )
+            found = request.converted.get(id(node))
+            if found is None:
+                raw = get_argument_values(definition, node, request.variables)
+                strawberry_field = definition.extensions["strawberry-definition"]
+                found = convert_arguments(
+                    raw, strawberry_field.arguments, converter.scalar_registry, config
+                )
+                request.converted[id(node)] = found
+            return found
 
         def listing(connection: Connection) -> Listing:
             # Inputs are frozen once converted, so one request's listing serves its repeats.
