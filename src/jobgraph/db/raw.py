@@ -338,13 +338,14 @@ def _sqlite_time(value: Any) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
-def _same(value: Any) -> Any:
+def same(value: Any) -> Any:
+    """A driver's value as it is (the conversion of values that need none)."""
     return value
 
 
 def time_reader(dialect: str) -> Callable[[Any], Any]:
     """A time column's driver value as the aware UTC datetime the models hold."""
-    return _sqlite_time if dialect == "sqlite" else _same
+    return _sqlite_time if dialect == "sqlite" else same
 
 
 def _sqlite_time_text(value: Any) -> Any:
@@ -360,7 +361,7 @@ def _sqlite_time_text(value: Any) -> Any:
 def time_wire(dialect: str) -> Callable[[Any], Any]:
     """A time column's driver value as something orjson writes exactly as the aware UTC
     datetime's isoformat(): PostgreSQL's datetimes as they are, SQLite's text rewritten."""
-    return _sqlite_time_text if dialect == "sqlite" else _same
+    return _sqlite_time_text if dialect == "sqlite" else same
 
 
 def make_reader(url: str, pool_size: int, statement_timeout: float | None = None) -> RawReader:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from graphql import FieldNode, GraphQLField
 
-from jobgraph.db.raw import RawReader, RawRow
+from jobgraph.db.raw import RawReader, RawRow, time_reader
 from jobgraph.db.types import UTCDateTime
 from jobgraph.domain import JobStatus
 from jobgraph.graphql.compiled import values
@@ -374,9 +374,9 @@ def _cursor_writer(
     """The cursor of a row read with these column positions."""
     places = [positions[column.name] for column in ordering.columns()]
     encode = ordering.encode_key
-    read_time = values.time_key(dialect)
+    read_time = time_reader(dialect)  # the datetime a cursor encodes
     times = [isinstance(column.type, UTCDateTime) for column in ordering.columns()]
-    if read_time is not None and any(times):
+    if read_time is not values.same and any(times):
         converts = [read_time if is_time else values.same for is_time in times]
         pairs = list(zip(places, converts, strict=True))
         return lambda row: encode([convert(row[place]) for place, convert in pairs])

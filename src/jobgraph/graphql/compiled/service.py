@@ -90,9 +90,9 @@ class _Request:
 
     plan: OperationPlan
     variables: VariableValues
-    arguments: dict[int, Any] = field(default_factory=dict)  # by id() of the field node
-    # A root object's converted arguments (its id or ids), by id() of the field node.
-    converted: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # By id() of the field node: its converted arguments, and a list field's listing.
+    arguments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    listings: dict[int, Listing] = field(default_factory=dict)
     # The last caller's scope and its listing, by id() of the field node: callers in turn
     # with one scope (a service token, or authentication off) reuse it.
     scoped: dict[int, tuple[Scope, Listing]] = field(default_factory=dict)
@@ -241,14 +241,14 @@ class CompiledGraphQL:
         config = self._schema.config
 
         def arguments(definition: GraphQLField, node: FieldNode) -> dict[str, Any]:
-            found = request.converted.get(id(node))
+            found = request.arguments.get(id(node))
             if found is None:
                 raw = get_argument_values(definition, node, request.variables)
                 strawberry_field = definition.extensions["strawberry-definition"]
                 found = convert_arguments(
                     raw, strawberry_field.arguments, converter.scalar_registry, config
                 )
-                request.converted[id(node)] = found
+                request.arguments[id(node)] = found
             return found
 
         def listing(connection: Connection) -> Listing:
@@ -257,11 +257,11 @@ class CompiledGraphQL:
             last = request.scoped.get(node)
             if last is not None and last[0] == scope:
                 return last[1]
-            found: Listing | None = request.arguments.get(node)
+            found: Listing | None = request.listings.get(node)
             if found is None:
                 empty = NO_FILTER[connection.entity.table.name]
                 found = to_listing(empty, **arguments(connection.definition, connection.node))
-                request.arguments[node] = found
+                request.listings[node] = found
             within = found.scoped(scope)
             request.scoped[node] = (scope, within)
             return within

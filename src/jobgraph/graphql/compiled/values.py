@@ -7,7 +7,8 @@ from typing import Any
 
 import orjson
 
-from jobgraph.db.raw import time_reader, time_wire
+from jobgraph.db.raw import same as same
+from jobgraph.db.raw import time_wire
 from jobgraph.graphql.compiled.plan import Value
 
 INT32 = range(-(2**31), 2**31)
@@ -20,25 +21,12 @@ class FallbackError(Exception):
 Convert = Callable[[Any], Any]
 
 
-def same(value: Any) -> Any:
-    return value
-
-
 RESPONSE_OPTIONS = orjson.OPT_NAIVE_UTC
 """How the compiled path's responses (and cursors) are written. asyncpg writes datetime.min
 and datetime.max as -infinity and infinity, and reads those back naive; the models' UTC type
 reads a naive time as UTC, so the reference path writes them with +00:00, and orjson then
-does too: PostgreSQL's times go out as the driver hands them over, with no call per value."""
-
-
-def time_output(dialect: str) -> Convert:
-    """A time column's driver value as something orjson writes as the reference path does."""
-    return time_wire(dialect) if dialect == "sqlite" else same
-
-
-def time_key(dialect: str) -> Convert | None:
-    """A time column's driver value as the datetime a cursor encodes; None: as it is."""
-    return time_reader(dialect) if dialect == "sqlite" else None
+does too: PostgreSQL's times go out as the driver hands them over (raw.time_wire), with no
+call per value."""
 
 
 def _json(value: Any) -> Any:
@@ -59,7 +47,7 @@ def _bool(value: Any) -> Any:
 def converter(value: Value, dialect: str) -> Convert:
     """The conversion for one selected column on this database."""
     if value.kind == "time":
-        return time_output(dialect)
+        return time_wire(dialect)
     if value.kind == "json":
         return _json
     if value.kind == "int":  # PostgreSQL's integer columns hold 32 bits; SQLite's hold 64
