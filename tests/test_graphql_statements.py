@@ -109,7 +109,7 @@ BENCHMARK_QUERIES = {
         "query ($p: ID!) { project(id: $p) { id name batches(first: 10) { edges { node { id "
         "status deviceType createdAt jobs(first: 10, orderBy: [{field: CREATION_ORDER, "
         "direction: ASC}]) { edges { node { id status runs createdAt } } } } } } } }",
-        3,
+        3,  # 2 on PostgreSQL: each batch's jobs are written as JSON in the batches' read
     ),
     "Q5 a count alone": (
         "query ($p: ID!) { jobs(filter: {projectId: [$p], status: [ERROR]}) { totalCount } }",
@@ -130,4 +130,6 @@ async def test_the_benchmark_queries_take_their_statement_budget(
     count_queries.reset()
     answer = await run_graphql(client, query, {"p": project})
     assert answer
+    if db.dialect == "postgresql" and name.startswith("Q4"):
+        budget -= 1
     assert len(count_queries.statements) == budget

@@ -154,15 +154,19 @@ def window_statement(
     *,
     extra: ColumnElement[bool] | None = None,
     columns: Sequence[Column[Any]] | None = None,
+    probe: bool = True,
+    outer: Any = None,
 ) -> Select[Any]:
-    """The window's rows and one more (which tells whether more follow), of `columns`."""
+    """The window's rows and, with `probe`, one more (which tells whether more follow), of
+    `columns`. `outer` names the enclosing read's FROM that `extra` refers to, if any."""
     base = select(*(columns or entity.table.c)).where(*entity.conditions(listing.spec))
     if extra is not None:
         base = base.where(extra)
+    if outer is not None:
+        base = base.correlate(outer)
     window = listing.window
-    return ordered(
-        base, ordering, reverse=window.backward, limit=window.size + 1, after=after, before=before
-    )
+    limit = window.size + 1 if probe else window.size
+    return ordered(base, ordering, reverse=window.backward, limit=limit, after=after, before=before)
 
 
 def ordered(

@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.expression import Executable
 
 from jobgraph.db import models
-from jobgraph.query import shapes
+from jobgraph.query import documents, shapes
 from jobgraph.query.order import Ordering
 from jobgraph.query.paging import (
     MAX_LIMIT,
@@ -75,18 +75,61 @@ def _columns(entity: Entity[Any], names: Sequence[str]) -> list[Column[Any]]:
     return [entity.table.c[name] for name in names]
 
 
+Keys = tuple[tuple[Any, ...] | None, tuple[Any, ...] | None]
+
+
+@dataclass(frozen=True)
+class Nested:
+    """A nested list that PostgreSQL writes as JSON text (documents.py): a read of its parents
+    carries it as one more column, after theirs, one document per parent row."""
+
+    entity: Entity[Any]
+    ordering: Ordering
+    parent: str  # the nested rows' column naming their parent
+    listing: Listing
+    keys: Keys
+    document: documents.Document
+
+    @property
+    def fixed(self) -> Hashable:
+        shape = _window_shape(self.listing)
+        return (self.entity.table.name, self.ordering.signature, shape, self.parent, self.document)
+
+    @property
+    def variable(self) -> Any:
+        return (self.listing.spec, self.keys)
+
+    def column(self, variable: Any, parent_id: Any) -> ColumnElement[str]:
+        """The documents of the parents whose id is `parent_id`, from the variable's template."""
+        spec, keys = variable
+        listing = _with_spec(self.listing, spec)
+        parent = self.entity.table.c[self.parent]
+        return documents.page_document(
+            self.entity, self.ordering, listing, keys, parent, parent_id, self.document
+        )
+
+
+def _documents(nested: Sequence[Nested], variables: Any, parent_id: Any) -> list[Any]:
+    return [
+        part.column(variable, parent_id).label(f"_document{index}")
+        for index, (part, variable) in enumerate(zip(nested, variables, strict=True))
+    ]
+
+
 def page(
     entity: Entity[Any],
     ordering: Ordering,
     listing: Listing,
-    keys: tuple[tuple[Any, ...] | None, tuple[Any, ...] | None],
+    keys: Keys,
     columns: tuple[str, ...],
+    nested: Sequence[Nested] = (),
 ) -> Read:
-    """The listing's window (and one row more), of `columns`, in the ordering."""
+    """The listing's window (and one row more), of `columns` then the `nested` documents, in
+    the ordering."""
 
     def build(variable: Any, _dialect: str) -> Select[Any]:
-        spec, (after, before) = variable
-        return window_statement(
+        spec, (after, before), nested_variables = variable
+        rows = window_statement(
             entity,
             ordering,
             _with_spec(listing, spec),
@@ -94,9 +137,24 @@ def page(
             before,
             columns=_columns(entity, columns),
         )
+        if not nested:
+            return rows
+        # Documents are written for the window's rows only, once it is cut.
+        window = rows.subquery("parents")
+        in_order = ordering.clauses(reverse=listing.window.backward, source=window.c)
+        return select(*window.c, *_documents(nested, nested_variables, window.c.id)).order_by(
+            *in_order
+        )
 
-    fixed = (entity.table.name, ordering.signature, _window_shape(listing), columns)
-    return _read("page", fixed, (listing.spec, keys), build)
+    fixed = (
+        entity.table.name,
+        ordering.signature,
+        _window_shape(listing),
+        columns,
+        tuple(part.fixed for part in nested),
+    )
+    variable = (listing.spec, keys, tuple(part.variable for part in nested))
+    return _read("page", fixed, variable, build)
 
 
 def pages_by_parent(
@@ -105,9 +163,10 @@ def pages_by_parent(
     parent: str,
     parent_ids: Sequence[str],
     listing: Listing,
-    keys: tuple[tuple[Any, ...] | None, tuple[Any, ...] | None],
+    keys: Keys,
     columns: tuple[str, ...],
     dialect: str,
+    nested: Sequence[Nested] = (),
 ) -> Read:
     """The same window within each parent; rows carry their member index (the parent's place
     in `parent_ids`) first, then `columns` (which must include the parent column and the
@@ -121,7 +180,9 @@ def pages_by_parent(
     parent_column = entity.table.c[parent]
     lateral = dialect == "postgresql" and len(parent_ids) > 1
 
-    def window(scoped: Listing, after: Any, before: Any, parent_id: Any) -> Select[Any]:
+    def window(
+        scoped: Listing, after: Any, before: Any, parent_id: Any, outer: Any = None
+    ) -> Select[Any]:
         return window_statement(
             entity,
             ordering,
@@ -130,10 +191,11 @@ def pages_by_parent(
             before,
             extra=parent_column == parent_id,
             columns=_columns(entity, columns),
+            outer=outer,
         )
 
     def build(variable: Any, _dialect: str) -> Executable:
-        spec, ids, (after, before) = variable
+        spec, ids, (after, before), nested_variables = variable
         scoped = _with_spec(listing, spec)
         backward = listing.window.backward
         if lateral:
@@ -143,10 +205,13 @@ def pages_by_parent(
                 .table_valued("parent_id", with_ordinality="place")
                 .render_derived(name="parents")
             )
-            pages = window(scoped, after, before, parents.c.parent_id).lateral("pages")
+            # Correlated by hand: an order by a nullable column reads the window as a UNION
+            # of two parts, which LATERAL alone does not correlate.
+            pages = window(scoped, after, before, parents.c.parent_id, parents).lateral("pages")
             in_order = ordering.clauses(reverse=backward, source=pages.c)
+            written = _documents(nested, nested_variables, pages.c.id)
             return (
-                select((parents.c.place - 1).label(MEMBER), *pages.c)
+                select((parents.c.place - 1).label(MEMBER), *pages.c, *written)
                 .select_from(parents.join(pages, true()))
                 .order_by(parents.c.place, *in_order)
             )
@@ -158,7 +223,8 @@ def pages_by_parent(
         ]
         rows = (members[0] if len(members) == 1 else union_all(*members)).subquery()
         in_order = ordering.clauses(reverse=backward, source=rows.c)
-        return select(rows).order_by(rows.c[MEMBER], *in_order)
+        written = _documents(nested, nested_variables, rows.c.id)
+        return select(*rows.c, *written).order_by(rows.c[MEMBER], *in_order)
 
     ids = ValueList(parent_ids) if lateral else tuple(parent_ids)
     fixed = (
@@ -168,8 +234,10 @@ def pages_by_parent(
         parent,
         columns,
         lateral,
+        tuple(part.fixed for part in nested),
     )
-    return _read("pages", fixed, (listing.spec, ids, keys), build)
+    variable = (listing.spec, ids, keys, tuple(part.variable for part in nested))
+    return _read("pages", fixed, variable, build)
 
 
 @dataclass(frozen=True)
@@ -235,17 +303,24 @@ def counts_by_parent(
 
 
 def rows_by_ids(
-    entity: Entity[Any], ids: Sequence[str], columns: tuple[str, ...], scope: Scope
+    entity: Entity[Any],
+    ids: Sequence[str],
+    columns: tuple[str, ...],
+    scope: Scope,
+    nested: Sequence[Nested] = (),
 ) -> Read:
     """The rows with these ids (unknown ids and rows outside the scope left out), of
-    `columns`."""
+    `columns` then the `nested` documents."""
 
     def build(variable: Any, _dialect: str) -> Select[Any]:
-        template, within = variable
+        template, within, nested_variables = variable
         conditions = entity.conditions(entity.with_ids(template, within))
-        return select(*_columns(entity, columns)).where(*conditions)
+        written = _documents(nested, nested_variables, entity.table.c.id)
+        return select(*_columns(entity, columns), *written).where(*conditions)
 
-    return _read("ids", (entity.table.name, columns), (tuple(ids), scope), build)
+    fixed = (entity.table.name, columns, tuple(part.fixed for part in nested))
+    variable = (tuple(ids), scope, tuple(part.variable for part in nested))
+    return _read("ids", fixed, variable, build)
 
 
 def boundary(

@@ -101,12 +101,13 @@ async def _by_ids(plan: ObjectPlan, ids: Sequence[str], run: Run) -> dict[str, d
     unique = list(dict.fromkeys(ids))
     if not unique:
         return {}
+    documents, nested = _nested_documents([plan], run)
     reads = [
-        selects.rows_by_ids(plan.entity, _padded(chunk, chunk[0]), plan.columns, run.scope)
+        selects.rows_by_ids(plan.entity, _padded(chunk, chunk[0]), plan.columns, run.scope, nested)
         for chunk in _chunks(unique, IDS_PER_READ)
     ]
     rows = [row for found in await _together([run.fetch(r) for r in reads]) for row in found]
-    objects = await _objects(plan, rows, _positions(plan.columns), run)
+    objects = await _objects(plan, rows, _positions(plan.columns, documents), run)
     return {row[0]: obj for row, obj in zip(rows, objects, strict=True)}
 
 
@@ -145,9 +146,12 @@ async def _batched(
         keys = [row[positions[part.foreign_key]] for row in rows]
         found = await _by_ids(part.target, [key for key in keys if key is not None], run)
         return [None if key is None else found.get(key) for key in keys]
-    ids = [row[positions["id"]] for row in rows]
     if isinstance(part, Connection):
-        return await _nested_connections(part, ids, run)
+        written = positions.get(_document_column(part))
+        if written is not None:  # PostgreSQL wrote each row's answer in the row's own read
+            return [values.document(row[written]) for row in rows]
+        return await _nested_connections(part, [row[positions["id"]] for row in rows], run)
+    ids = [row[positions["id"]] for row in rows]
     if isinstance(part, StatusCounts):
         if "status" not in shared:
             shared["status"] = asyncio.ensure_future(_read_status_counts(ids, run))
@@ -204,6 +208,7 @@ class _Lists:
     columns: tuple[str, ...]
     pages: list[Page[Row] | None]  # None: no rows were selected, so none were read
     parent_ids: list[str | None]
+    documents: list[Connection]  # nested lists PostgreSQL wrote, a column each after `columns`
 
 
 def _read_columns(connection: Connection, ordering: Ordering) -> tuple[str, ...]:
@@ -224,10 +229,12 @@ async def _root_connection(connection: Connection, run: Run) -> dict[str, Any]:
     keys = paging.window_keys(ordering, listing.window)
     columns = _read_columns(connection, ordering)
     page = None
+    documents: list[Connection] = []
     if _reads_rows(connection.fields):
-        rows = await run.fetch(selects.page(connection.entity, ordering, listing, keys, columns))
-        page = paging.to_page(listing, ordering, rows)
-    lists = _Lists(connection, listing, ordering, columns, [page], [None])
+        documents, nested = _nested_documents(_node_plans(connection.fields), run)
+        read = selects.page(connection.entity, ordering, listing, keys, columns, nested)
+        page = paging.to_page(listing, ordering, await run.fetch(read))
+    lists = _Lists(connection, listing, ordering, columns, [page], [None], documents)
     return (await _connections(lists, run))[0]
 
 
@@ -237,14 +244,16 @@ async def _nested_connections(connection: Connection, parent_ids: list[str], run
     keys = paging.window_keys(ordering, listing.window)
     columns = _read_columns(connection, ordering)
     pages: list[Page[Row] | None] = [None] * len(parent_ids)
+    documents: list[Connection] = []
     if _reads_rows(connection.fields):
+        documents, nested = _nested_documents(_node_plans(connection.fields), run)
         found = await _pages_by_parent(
-            connection, listing, ordering, keys, columns, parent_ids, run
+            connection, listing, ordering, keys, columns, parent_ids, run, nested
         )
         pages = [found[parent_id] for parent_id in parent_ids]
     # Each row read by parent starts with its member index (selects.MEMBER).
     read = (selects.MEMBER, *columns)
-    lists = _Lists(connection, listing, ordering, read, pages, list(parent_ids))
+    lists = _Lists(connection, listing, ordering, read, pages, list(parent_ids), documents)
     return await _connections(lists, run)
 
 
@@ -256,20 +265,25 @@ async def _pages_by_parent(
     columns: tuple[str, ...],
     parent_ids: list[str],
     run: Run,
+    nested: Sequence[selects.Nested],
 ) -> dict[str, Page[Row]]:
     assert connection.parent_column is not None
+    dialect = run.reader.dialect
     unique = list(dict.fromkeys(parent_ids))
     members: dict[str, list[Row]] = {parent_id: [] for parent_id in unique}
     for chunk in _chunks(unique, PARENTS_PER_READ):
+        # PostgreSQL takes the ids as one array: any count makes the same statement.
+        ids = chunk if dialect == "postgresql" else _padded(chunk, "")
         read = selects.pages_by_parent(
             connection.entity,
             ordering,
             connection.parent_column,
-            _padded(chunk, ""),
+            ids,
             listing,
             keys,
             columns,
-            run.reader.dialect,
+            dialect,
+            nested,
         )
         # Rows come sorted by member (their first column): one run of rows per parent.
         for member, rows in groupby(await run.fetch(read), itemgetter(0)):
@@ -281,7 +295,7 @@ async def _pages_by_parent(
 
 async def _connections(lists: _Lists, run: Run) -> list[dict[str, Any]]:
     connection = lists.connection
-    positions = _positions(lists.columns)
+    positions = _positions(lists.columns, lists.documents)
     all_rows = [row for page in lists.pages if page is not None for row in page.rows]
     node_fields = _node_plans(connection.fields)
     objects = {id(plan): await _objects(plan, all_rows, positions, run) for plan in node_fields}
@@ -481,8 +495,41 @@ def _selects(fields: Sequence[ConnectionField], name: str) -> bool:
     return any(part.name == name for part in fields)
 
 
-def _positions(columns: Sequence[str]) -> dict[str, int]:
-    return {name: index for index, name in enumerate(columns)}
+def _positions(columns: Sequence[str], documents: Sequence[Connection] = ()) -> dict[str, int]:
+    """Where each column is in a row read with these columns, then these documents."""
+    found = {name: index for index, name in enumerate(columns)}
+    for index, part in enumerate(documents, start=len(columns)):
+        found[_document_column(part)] = index
+    return found
+
+
+def _document_column(part: Connection) -> str:
+    return f"document:{id(part)}"
+
+
+def _nested_documents(
+    plans: Sequence[ObjectPlan], run: Run
+) -> tuple[list[Connection], list[selects.Nested]]:
+    """The nested lists of these plans that PostgreSQL writes in their parents' read."""
+    if run.reader.dialect != "postgresql":
+        return [], []
+    parts = [
+        part
+        for plan in plans
+        for part in plan.fields
+        if isinstance(part, Connection) and part.document is not None
+    ]
+    nested = []
+    for part in parts:
+        assert part.document is not None
+        assert part.parent_column is not None
+        listing = run.listing(part)
+        ordering = part.entity.ordering(listing.order)
+        keys = paging.window_keys(ordering, listing.window)
+        nested.append(
+            selects.Nested(part.entity, ordering, part.parent_column, listing, keys, part.document)
+        )
+    return parts, nested
 
 
 def _chunks(items: list[Any], size: int) -> list[list[Any]]:

@@ -31,7 +31,7 @@ from graphql import (
 
 from jobgraph.db import models
 from jobgraph.db.types import UTCDateTime
-from jobgraph.query import reads
+from jobgraph.query import documents, reads
 from jobgraph.query.paging import Entity
 
 
@@ -98,6 +98,8 @@ class Connection:
     parent_column: str | None  # None at the root
     fields: tuple[ConnectionField, ...]
     columns: tuple[str, ...]  # what every selection on the nodes reads, id first
+    # The whole answer as PostgreSQL can write it, for a nested list of plain columns only.
+    document: documents.Document | None = None
 
 
 @dataclass(frozen=True)
@@ -381,7 +383,53 @@ def _connection(
         return tuple(found)
 
     fields = parts(connection_type.name, _sets(nodes))
-    return Connection(key, definition, nodes[0], entity, parent_column, fields, tuple(columns))
+    document = None if parent_column is None else _document(fields, entity)
+    return Connection(
+        key, definition, nodes[0], entity, parent_column, fields, tuple(columns), document
+    )
+
+
+def _document(fields: Sequence[ConnectionField], entity: Entity[Any]) -> documents.Document | None:
+    """The connection's answer as a document (query/documents.py): edges and nodes of plain
+    columns and type names, no cursor, pageInfo or count; None for any other selection."""
+
+    def connection_part(part: ConnectionField) -> documents.Part | None:
+        if part.name == "__typename":
+            return documents.Constant(part.typename)
+        if part.name == "nodes" and part.node is not None:
+            node = node_part(part.node)
+            return None if node is None else documents.EachRow(node)
+        if part.name == "edges":
+            edge = object_part([(item.key, edge_part(item)) for item in part.parts])
+            return None if edge is None else documents.EachRow(edge)
+        return None
+
+    def edge_part(part: ConnectionField) -> documents.Part | None:
+        if part.name == "__typename":
+            return documents.Constant(part.typename)
+        return node_part(part.node) if part.name == "node" and part.node is not None else None
+
+    def node_part(plan: ObjectPlan) -> documents.Fields | None:
+        items: list[tuple[str, documents.Part | None]] = []
+        for item in plan.fields:
+            if isinstance(item, Typename):
+                items.append((item.key, documents.Constant(item.name)))
+            elif isinstance(item, Value) and item.kind != "json":
+                items.append((item.key, documents.Value(item.column, item.kind, item.allowed)))
+            else:
+                items.append((item.key, None))
+        return object_part(items)
+
+    def object_part(items: Sequence[tuple[str, documents.Part | None]]) -> documents.Fields | None:
+        if any(part is None for _key, part in items):
+            return None
+        return documents.Fields(tuple((key, part) for key, part in items if part is not None))
+
+    top = [(part.key, connection_part(part)) for part in fields]
+    document = object_part(top)
+    if document is None or not any(isinstance(part, documents.EachRow) for _k, part in top):
+        return None
+    return document if documents.supports(entity, document) else None
 
 
 def _item_type_name(entity: Entity[Any]) -> str:

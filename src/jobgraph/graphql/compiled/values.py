@@ -63,6 +63,14 @@ def check_enum(found: Iterable[Any], allowed: frozenset[str | None]) -> None:
         raise FallbackError("a value outside the enum")
 
 
+def document(text: str | None) -> orjson.Fragment:
+    """A nested list's answer written by PostgreSQL (query/documents.py); None means a value
+    there does not fit its type, and only the reference executor can answer."""
+    if text is None:
+        raise FallbackError("a written list holds a value outside its type")
+    return orjson.Fragment(text)
+
+
 def result_json(value: Any) -> Any:
     """A stored result payload."""
     return _json(value)

@@ -1,0 +1,240 @@
+"""Nested pages written as JSON text by PostgreSQL: a list's whole answer, per parent row.
+
+A nested list whose items hold plain columns only (text, numbers, booleans, enums, times) need
+not come back as rows for Python to turn into JSON: PostgreSQL writes each parent's page as the
+exact compact JSON the Python writer would, inside the parent's own read. A `Document` says
+what to write: objects with their keys in order, constant strings (type names), columns, and
+one array of an object per row of the page.
+
+Every value is written as orjson writes the driver's value: strings escaped the same way (to_json
+escapes what orjson escapes), times as the aware UTC datetime's isoformat() (no fraction when it
+is zero; infinity and -infinity as datetime.max and datetime.min). A value the Python writer
+would refuse (an enum value outside its set, a time Python cannot hold) makes the whole page
+NULL, and the caller answers that request another way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.sql.elements import ColumnElement as Element
+
+from jobgraph.db.types import UTCDateTime
+from jobgraph.query.order import Ordering
+from jobgraph.query.paging import Entity, window_statement
+from jobgraph.query.spec import Listing
+
+NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+KINDS = {"text": String, "int": Integer, "bool": Boolean, "enum": String, "time": UTCDateTime}
+EARLIEST, LATEST = "0001-01-01 00:00:00+00", "9999-12-31 23:59:59.999999+00"
+TIME_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US'
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A JSON string written as it is (a type name)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Value:
+    """A column of the row; `allowed` holds an enum's values."""
+
+    column: str
+    kind: str  # text, int, bool, enum or time
+    allowed: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: reads are cached by it
+class Fields:
+    """A JSON object, its keys in order."""
+
+    items: tuple[tuple[str, Part], ...]
+
+
+@dataclass(frozen=True)
+class EachRow:
+    """A JSON array: `item` written for each row of the page, in the page's order."""
+
+    item: Fields
+
+
+Part = Constant | Value | Fields | EachRow
+Document = Fields
+
+
+def supports(entity: Entity[Any], document: Document) -> bool:
+    """Whether PostgreSQL can write this document over the entity's rows exactly."""
+
+    def fits(part: Part, in_row: bool) -> bool:
+        if isinstance(part, Constant):
+            return NAME.fullmatch(part.text) is not None
+        if isinstance(part, Value):
+            column = entity.table.c.get(part.column)
+            kind = KINDS.get(part.kind)
+            if column is None or kind is None or not in_row:
+                return False
+            if part.kind == "int" and column.type.python_type is not int:
+                return False
+            return isinstance(column.type, kind) and all(NAME.fullmatch(v) for v in part.allowed)
+        if isinstance(part, EachRow):
+            return not in_row and fits(part.item, True)
+        return all(NAME.fullmatch(key) and fits(item, in_row) for key, item in part.items)
+
+    return fits(document, False)
+
+
+def columns(document: Document) -> tuple[str, ...]:
+    """The columns the document reads, in first use order."""
+    found: dict[str, None] = {}
+
+    def walk(part: Part) -> None:
+        if isinstance(part, Value):
+            found[part.column] = None
+        elif isinstance(part, EachRow):
+            walk(part.item)
+        elif isinstance(part, Fields):
+            for _key, item in part.items:
+                walk(item)
+
+    walk(document)
+    return tuple(found)
+
+
+def page_document(
+    entity: Entity[Any],
+    ordering: Ordering,
+    listing: Listing,
+    keys: tuple[Sequence[Any] | None, Sequence[Any] | None],
+    parent: ColumnElement[Any],
+    parent_id: ColumnElement[Any],
+    document: Document,
+) -> ColumnElement[str]:
+    """The JSON text of the document over the listing's window of rows whose `parent` column
+    equals `parent_id` (a column of the enclosing read), or NULL where a value does not fit."""
+    names = dict.fromkeys(columns(document))
+    names.update(dict.fromkeys(column.name for column in ordering.columns()))
+    after, before = keys
+    window = window_statement(
+        entity,
+        ordering,
+        listing,
+        after,
+        before,
+        extra=parent == parent_id,
+        columns=[entity.table.c[name] for name in names],
+        probe=False,
+        outer=parent_id.table,
+    ).subquery("document_rows")
+    writer = _Writer(window.c, ordering.clauses(source=window.c))
+    text = writer.write(document)
+    checked = case((func.coalesce(func.bool_and(and_(*writer.checks)), true()), text))
+    return select(checked if writer.checks else text).select_from(window).scalar_subquery()
+
+
+class _Writer:
+    """Writes a document as SQL: pieces of text joined with `||`, the fixed ones merged."""
+
+    def __init__(self, row: Any, order: Sequence[Any]) -> None:
+        self.row = row
+        self.order = order
+        self.checks: list[Element[bool]] = []
+
+    def write(self, part: Part) -> Element[str]:
+        return _joined(self._pieces(part))
+
+    def _pieces(self, part: Part) -> list[str | Element[str]]:
+        if isinstance(part, Constant):
+            return [f'"{part.text}"']
+        if isinstance(part, Value):
+            return [self._value(part)]
+        if isinstance(part, EachRow):
+            items = func.string_agg(
+                self.write(part.item), aggregate_order_by(_sql_text(","), *self.order)
+            )
+            return ["[", func.coalesce(items, _sql_text("")), "]"]
+        pieces: list[str | Element[str]] = []
+        for index, (key, item) in enumerate(part.items):
+            pieces.append(("{" if index == 0 else ",") + f'"{key}":')
+            pieces += self._pieces(item)
+        pieces.append("}" if part.items else "{}")
+        return pieces
+
+    def _value(self, part: Value) -> Element[str]:
+        column = self.row[part.column]
+        null = _sql_text("null")
+        if part.kind == "int":
+            return func.coalesce(cast(column, Text), null)
+        if part.kind == "bool":
+            return case((column, _sql_text("true")), (~column, _sql_text("false")), else_=null)
+        if part.kind == "time":
+            return self._time(column)
+        if part.kind == "enum":
+            allowed = [_sql_text(value) for value in sorted(part.allowed)]
+            self.checks.append(or_(column.is_(None), column.in_(allowed)))
+        return func.coalesce(cast(func.to_json(column), Text), null)
+
+    def _time(self, column: Any) -> Element[str]:
+        infinity, minus_infinity = (_sql_time(text) for text in ("infinity", "-infinity"))
+        within = column.between(_sql_time(EARLIEST), _sql_time(LATEST))
+        self.checks.append(or_(column.is_(None), within, column.in_([infinity, minus_infinity])))
+        utc = func.timezone(_sql_text("UTC"), column)
+        written = func.replace(
+            func.to_char(utc, _sql_text(TIME_FORMAT)), _sql_text(".000000"), _sql_text("")
+        )
+        return case(
+            (column.is_(None), _sql_text("null")),
+            (column == infinity, _sql_text('"9999-12-31T23:59:59.999999+00:00"')),
+            (column == minus_infinity, _sql_text('"0001-01-01T00:00:00+00:00"')),
+            else_=_joined(['"', written, '+00:00"']),
+        )
+
+
+def _joined(pieces: Sequence[str | Element[str]]) -> Element[str]:
+    """The pieces one after the other, fixed text (str) merged: `||`, which costs far less
+    than concat(); no piece is ever NULL."""
+    merged: list[Element[str]] = []
+    fixed = ""
+    for piece in pieces:
+        if isinstance(piece, str):
+            fixed += piece
+            continue
+        if fixed:
+            merged.append(_sql_text(fixed))
+            fixed = ""
+        merged.append(piece)
+    if fixed or not merged:
+        merged.append(_sql_text(fixed))
+    joined = merged[0]
+    for piece in merged[1:]:
+        joined = joined.op("||")(piece)
+    return joined
+
+
+def _sql_text(text: str) -> Element[str]:
+    """A SQL string constant (written into the statement: only names and fixed text)."""
+    return literal_column("'" + text.replace("'", "''") + "'", Text)
+
+
+def _sql_time(text: str) -> Element[Any]:
+    return literal_column("'" + text + "'::timestamptz", UTCDateTime())
