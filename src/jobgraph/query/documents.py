@@ -148,8 +148,9 @@ def page_document(
     ).subquery("document_rows")
     writer = _Writer(window.c, ordering.clauses(source=window.c))
     text = writer.write(document)
-    checked = case((func.coalesce(func.bool_and(and_(*writer.checks)), true()), text))
-    return select(checked if writer.checks else text).select_from(window).scalar_subquery()
+    if writer.checks:
+        text = case((func.coalesce(func.bool_and(and_(*writer.checks)), true()), text))
+    return select(text).select_from(window).scalar_subquery()
 
 
 class _Writer:
