@@ -17,6 +17,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     select,
     true,
     tuple_,
@@ -197,7 +198,7 @@ def ordered(
             statement = statement.where(ordering.after(after))
         if before is not None:
             statement = statement.where(ordering.before(before))
-        return statement.order_by(*ordering.clauses(reverse=reverse)).limit(limit).offset(offset)
+        return _cut(statement.order_by(*ordering.clauses(reverse=reverse)), limit, offset)
     ascending = (ordering.terms[0].direction == OrderDirection.ASC) != reverse
     valued, unvalued = _split_on_nulls(ordering, lead, after, before)
     parts = [
@@ -211,17 +212,26 @@ def ordered(
     if reverse:
         parts.reverse()  # going backward, the rows without a value come first
     members = [
-        select(literal(rank).label("part"), *part.limit(reach).subquery().c)
+        select(literal(rank).label("part"), *_cut(part, reach, 0).subquery().c)
         for rank, part in enumerate(parts)
     ]
     union = union_all(*members).subquery()
     names = list(base.selected_columns.keys())
-    return (
-        select(*(union.c[name] for name in names))
-        .order_by(union.c.part, *_direction([union.c[lead.name], union.c.id], ascending))
-        .limit(limit)
-        .offset(offset)
+    in_order = select(*(union.c[name] for name in names)).order_by(
+        union.c.part, *_direction([union.c[lead.name], union.c.id], ascending)
     )
+    return _cut(in_order, limit, offset)
+
+
+def _cut(statement: Select[Any], limit: Any, offset: Any) -> Select[Any]:
+    """LIMIT and OFFSET. A size fixed by the statement's shape (a keyset page's) is written
+    into the SQL, and an offset of 0 left out: PostgreSQL then costs a prepared statement's
+    generic plan right and keeps it, instead of planning again at every run as it does for a
+    LIMIT it cannot see. A template's parameter (REST's limit and offset) stays one."""
+    if isinstance(limit, int):
+        limit = literal_column(str(limit))
+    statement = statement.limit(limit)
+    return statement if isinstance(offset, int) and offset == 0 else statement.offset(offset)
 
 
 def _direction(columns: Sequence[Any], ascending: bool) -> list[Any]:
