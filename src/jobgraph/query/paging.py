@@ -30,6 +30,7 @@ from sqlalchemy.sql.expression import Executable
 from sqlmodel import SQLModel
 
 from jobgraph.domain import OrderDirection
+from jobgraph.query import shapes
 from jobgraph.query.order import Ordering
 from jobgraph.query.spec import (
     FilterSpec,
@@ -350,8 +351,25 @@ def _kept(
     return None if condition is None else (entity.kept_counts, condition)
 
 
+# counts_cheaply's answers by (table, the filter's shape, dialect): the answer depends on which
+# fields a filter sets, never on their values, and building the conditions costs far more than
+# taking the shape.
+_CHEAP_COUNTS: dict[tuple[Any, ...], bool] = {}
+CHEAP_COUNTS_SIZE = 1024
+
+
 def counts_cheaply(entity: Entity[Any], spec: Any, dialect: str) -> bool:
     """Whether the filter's count reads a kept total or kept counts, not one entry per row."""
+    key = (entity.table.name, shapes.split(spec)[0], dialect)
+    found = _CHEAP_COUNTS.get(key)
+    if found is None:
+        if len(_CHEAP_COUNTS) >= CHEAP_COUNTS_SIZE:
+            _CHEAP_COUNTS.clear()
+        found = _CHEAP_COUNTS[key] = _counts_cheaply(entity, spec, dialect)
+    return found
+
+
+def _counts_cheaply(entity: Entity[Any], spec: Any, dialect: str) -> bool:
     kept_total = entity.kept_total is not None and dialect == "postgresql"
     if kept_total and not entity.conditions(spec):
         return True

@@ -207,7 +207,8 @@ async def list_job_rows(
     columns: tuple[str, ...],
 ) -> tuple[list[RawRow], int]:
     """An offset page of jobs (as list_offset_page reads it) over chosen columns, as the
-    driver returns them, with the total: the REST list's fast read. The same statements and
+    driver returns them (a row may carry one more value after them: never copied to drop
+    it), with the total: the REST list's fast read. The same statements and
     the same rule for when to count as list_offset_page, in one snapshot; where kept counts
     answer the count, it comes with the page, in one statement."""
     ordering = JOBS.ordering(order)
@@ -219,7 +220,7 @@ async def list_job_rows(
         page = selects.offset_page(JOBS, ordering, spec, request, columns, with_total=True)
         rows = await reader.fetch(page)
         if rows:
-            return [row[:-1] for row in rows], int(rows[0][-1])
+            return rows, int(rows[0][-1])
         if request.offset == 0:
             return [], 0
         return [], int((await reader.fetch(selects.count(JOBS, spec)))[0][0])
