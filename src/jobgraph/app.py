@@ -28,8 +28,10 @@ from jobgraph.graphql.errors import ErrorCode
 from jobgraph.graphql.router import GRAPHQL_PATH, install_graphql, is_stream_request, route_error
 from jobgraph.rest import install_rest
 from jobgraph.rest.docs import install_docs
+from jobgraph.rest.edge import JOB_LIST_PATH, RestListEdge
 from jobgraph.rest.jsend import RestError, failure, route_failure
 from jobgraph.settings import Settings, load_settings
+from jobgraph.shortcuts import has_origin
 
 logger = logging.getLogger(__name__)
 
@@ -41,22 +43,20 @@ class JobgraphApp(FastAPI):
     (once: other paths never enter the shortcut)."""
 
     edge: ASGIApp | None = None
+    rest_edge: ASGIApp | None = None  # GET /api/v2/jobs, the same way (rest/edge.py)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            self.edge is not None
-            and scope["type"] == "http"
-            and scope["path"] == GRAPHQL_PATH
-            and not _has_origin(scope)
-        ):
-            scope["app"] = self
-            await self.edge(scope, receive, send)
-        else:
-            await super().__call__(scope, receive, send)
-
-
-def _has_origin(scope: Scope) -> bool:
-    return any(name == b"origin" for name, _value in scope["headers"])
+        if scope["type"] == "http" and not has_origin(scope):
+            path = scope["path"]
+            if path == GRAPHQL_PATH and self.edge is not None:
+                scope["app"] = self
+                await self.edge(scope, receive, send)
+                return
+            if path == JOB_LIST_PATH and scope["method"] == "GET" and self.rest_edge is not None:
+                scope["app"] = self
+                await self.rest_edge(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
 
 
 async def answer_http_error(request: Request, error: Exception) -> Response:
@@ -199,9 +199,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=limit, refuse=refuse_body)
     # A subscription's HTTP stream lasts as long as the subscription: no deadline.
     app.add_middleware(Deadline, seconds=seconds, late=answer_late, exempt=is_stream_request)
-    edge = CompiledGraphQLEdge(super(JobgraphApp, app).__call__, GRAPHQL_PATH)
+    full_stack = super(JobgraphApp, app).__call__
+    edge = CompiledGraphQLEdge(full_stack, GRAPHQL_PATH)
     app.edge = Deadline(
         BodyLimit(edge, limit, refuse_body), seconds, answer_late, exempt=is_stream_request
+    )
+    app.state.rest_list_edge = RestListEdge(full_stack)
+    app.rest_edge = Deadline(
+        BodyLimit(app.state.rest_list_edge, limit, refuse_body), seconds, answer_late
     )
     install_rest(app, settings)
     install_docs(app)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from jobgraph.auth.authenticate import Authenticator
+from jobgraph.db.raw import RawReader
 from jobgraph.query import reads
-from jobgraph.query.spec import scoped
+from jobgraph.query.spec import Scope, scoped
 from jobgraph.rest.auth import Caller
 from jobgraph.rest.jsend import PageOf, Pagination, RestError, Success, fail_responses, success
 from jobgraph.rest.links import LinkRejectedError, ResultLinks, allowed_base_url
@@ -26,6 +28,20 @@ from jobgraph.results import DatabaseResultStore, ResultStore
 from jobgraph.settings import Settings
 
 JobId = Annotated[str, Path(description="The job's UUID (any case).")]
+
+
+async def job_list(
+    reader: RawReader, parameters: Sequence[tuple[str, str]], scope: Scope
+) -> JSONResponse:
+    """GET /api/v2/jobs's answer to these query parameters within the caller's scope; raises
+    what the route turns into a JSend failure (InvalidParametersError, InvalidQueryError, a
+    database outage). The route and its edge (rest/edge.py) both answer with it."""
+    query = parse_job_query(parameters)
+    spec = scoped(query.spec, scope)
+    rows, total = await reads.list_job_rows(reader, spec, query.order, query.window, JOB_FIELDS)
+    start = query.window.offset
+    pagination = Pagination(total=total, start=start, end=start + len(rows))
+    return success(job_rows(rows, reader.dialect), pagination=pagination)
 
 
 def result_store(request: Request) -> ResultStore:
@@ -66,13 +82,7 @@ def jobs_router(settings: Settings) -> APIRouter:
         openapi_extra={"parameters": openapi_parameters()},
     )
     async def list_jobs(request: Request, caller: Caller) -> JSONResponse:
-        query = parse_job_query(request.query_params.multi_items())
-        read = reader(request)
-        spec = scoped(query.spec, caller.scope)
-        rows, total = await reads.list_job_rows(read, spec, query.order, query.window, JOB_FIELDS)
-        start = query.window.offset
-        pagination = Pagination(total=total, start=start, end=start + len(rows))
-        return success(job_rows(rows, read.dialect), pagination=pagination)
+        return await job_list(reader(request), request.query_params.multi_items(), caller.scope)
 
     @router.get(
         "/api/v2/jobs/{id}",

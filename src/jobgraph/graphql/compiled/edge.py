@@ -6,16 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jobgraph.auth.authenticate import authenticate_request
 from jobgraph.auth.principal import AuthenticationError
 from jobgraph.graphql import http
 from jobgraph.graphql.compiled import values
 from jobgraph.graphql.compiled.service import CompiledGraphQL
+from jobgraph.shortcuts import VARY_ORIGIN, header, replay, skips_cors
 
 MAX_BODY = 1 << 20  # larger bodies go to the reference path whole
-VARY_ORIGIN = (b"vary", b"Origin")
 
 
 class CompiledGraphQLEdge:
@@ -41,15 +41,15 @@ class CompiledGraphQLEdge:
             else:
                 answer = await service.answer(*request, principal.scope)
         if answer is None:
-            await self.app(scope, _replay(body, more, receive), send)
+            await self.app(scope, replay(body, receive, more=more), send)
             return
         payload = orjson.dumps(answer, option=values.RESPONSE_OPTIONS)
-        media = http.content_type(http.response_media(_header(scope, b"accept")), 200)
+        media = http.content_type(http.response_media(header(scope, b"accept")), 200)
         headers = [
             (b"content-type", media.encode("latin-1")),
             (b"content-length", str(len(payload)).encode()),
         ]
-        if _skips_cors(scope):
+        if skips_cors(scope):
             headers.append(VARY_ORIGIN)
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
@@ -57,26 +57,8 @@ class CompiledGraphQLEdge:
     def _candidate(self, scope: Scope) -> bool:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:
             return False
-        media = _header(scope, b"content-type") or ""
+        media = header(scope, b"content-type") or ""
         return media.split(";", 1)[0].strip().lower() == http.JSON  # as http.read_post reads it
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    """The first header of that name, as Starlette's `request.headers.get` reads it."""
-    for key, value in scope["headers"]:
-        if key == name:
-            return str(value.decode("latin-1"))
-    return None
-
-
-def _skips_cors(scope: Scope) -> bool:
-    """Whether this answer bypasses the CORS middleware the app has: a request without Origin
-    is answered before the middleware stack, but the middleware adds `Vary: Origin` to every
-    response of the reference path, and the two must not differ."""
-    if any(name == b"origin" for name, _value in scope["headers"]):
-        return False  # the middleware stack is on the way out: it adds its own headers
-    settings = getattr(scope["app"].state, "settings", None)
-    return bool(getattr(settings, "cors_origins", None))
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:
@@ -93,19 +75,6 @@ async def _read_body(receive: Receive) -> tuple[bytes, bool]:
         size += len(chunk)
         more = bool(message.get("more_body", False))
     return b"".join(chunks), more
-
-
-def _replay(body: bytes, more: bool, receive: Receive) -> Receive:
-    sent = False
-
-    async def replayed() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": more}
-        return await receive()
-
-    return replayed
 
 
 def _request(body: bytes) -> tuple[str, dict[str, Any] | None, str | None] | None:
