@@ -37,6 +37,10 @@ WRITTEN = [
     "{ projects(first: 5) { nodes { jobs(first: 3, orderBy: [{field: RUNS, direction: ASC}]) "
     "{ nodes { %s } } } } }",
     "{ jobs(first: 5) { nodes { batch { jobs(first: 2) { nodes { %s } } } } } }",
+    # totalCount: kept counts (status), counted rows (runs), none (every job of the parent)
+    "{ projects(first: 5) { nodes { a: jobs(first: 2, filter: {status: [DONE, ERROR]}) { "
+    "totalCount nodes { id } } b: batches(last: 2) { edges { node { id } } totalCount } "
+    "c: jobs(first: 1, filter: {minRuns: 2}) { nodes { runs } totalCount } } } }",
 ]
 
 

@@ -40,7 +40,7 @@ from sqlalchemy.sql.elements import ColumnElement as Element
 
 from jobgraph.db.types import UTCDateTime
 from jobgraph.query.order import Ordering
-from jobgraph.query.paging import Entity, window_statement
+from jobgraph.query.paging import Entity, count_within_statement, window_statement
 from jobgraph.query.spec import Listing
 
 NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
@@ -65,6 +65,11 @@ class Value:
     allowed: frozenset[str] = frozenset()
 
 
+@dataclass(frozen=True)
+class Count:
+    """How many rows the whole list holds within the parent, its window aside."""
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: reads are cached by it
 class Fields:
     """A JSON object, its keys in order."""
@@ -79,7 +84,7 @@ class EachRow:
     item: Fields
 
 
-Part = Constant | Value | Fields | EachRow
+Part = Constant | Value | Count | Fields | EachRow
 Document = Fields
 
 
@@ -89,6 +94,8 @@ def supports(entity: Entity[Any], document: Document) -> bool:
     def fits(part: Part, in_row: bool) -> bool:
         if isinstance(part, Constant):
             return NAME.fullmatch(part.text) is not None
+        if isinstance(part, Count):
+            return not in_row
         if isinstance(part, Value):
             column = entity.table.c.get(part.column)
             kind = KINDS.get(part.kind)
@@ -146,7 +153,9 @@ def page_document(
         probe=False,
         outer=parent_id.table,
     ).subquery("document_rows")
-    writer = _Writer(window.c, ordering.clauses(source=window.c))
+    count = count_within_statement(entity, parent.name, parent_id, listing.spec, "postgresql")
+    total = count.correlate(parent_id.table).scalar_subquery()
+    writer = _Writer(window.c, ordering.clauses(source=window.c), total)
     text = writer.write(document)
     if writer.checks:
         text = case((func.coalesce(func.bool_and(and_(*writer.checks)), true()), text))
@@ -156,9 +165,10 @@ def page_document(
 class _Writer:
     """Writes a document as SQL: pieces of text joined with `||`, the fixed ones merged."""
 
-    def __init__(self, row: Any, order: Sequence[Any]) -> None:
+    def __init__(self, row: Any, order: Sequence[Any], total: Element[int]) -> None:
         self.row = row
         self.order = order
+        self.total = total  # read only where a Count is written
         self.checks: list[Element[bool]] = []
 
     def write(self, part: Part) -> Element[str]:
@@ -169,6 +179,8 @@ class _Writer:
             return [f'"{part.text}"']
         if isinstance(part, Value):
             return [self._value(part)]
+        if isinstance(part, Count):
+            return [cast(self.total, Text)]
         if isinstance(part, EachRow):
             items = func.string_agg(
                 self.write(part.item), aggregate_order_by(_sql_text(","), *self.order)

@@ -406,6 +406,18 @@ def counts_by_parent_statement(
     return select(column, func.count()).where(*conditions, column.in_(parent_ids)).group_by(column)
 
 
+def count_within_statement(
+    entity: Entity[Any], parent: str, parent_id: Any, spec: Any, dialect: str
+) -> Select[Any]:
+    """How many rows of one parent match, as counts_by_parent_statement counts them;
+    `parent_id` may be a column of an enclosing read."""
+    if (kept := _kept(entity, spec, dialect)) is not None:
+        counts, condition = kept
+        return select(counts.total()).where(condition, counts.table.c[parent] == parent_id)
+    column = entity.table.c[parent]
+    return select(func.count()).where(*entity.conditions(spec), column == parent_id)
+
+
 async def count(conn: AsyncConnection, entity: Entity[Row], spec: FilterSpec) -> int:
     """How many rows match; kept counts answer it where they can."""
     statement = count_statement(entity, spec, conn.dialect.name)

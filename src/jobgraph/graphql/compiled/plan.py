@@ -391,11 +391,14 @@ def _connection(
 
 def _document(fields: Sequence[ConnectionField], entity: Entity[Any]) -> documents.Document | None:
     """The connection's answer as a document (query/documents.py): edges and nodes of plain
-    columns and type names, no cursor, pageInfo or count; None for any other selection."""
+    columns and type names, and totalCount; None for any other selection (a cursor, pageInfo,
+    a relation)."""
 
     def connection_part(part: ConnectionField) -> documents.Part | None:
         if part.name == "__typename":
             return documents.Constant(part.typename)
+        if part.name == "totalCount":
+            return documents.Count()
         if part.name == "nodes" and part.node is not None:
             node = node_part(part.node)
             return None if node is None else documents.EachRow(node)
