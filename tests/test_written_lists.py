@@ -41,6 +41,12 @@ WRITTEN = [
     "{ projects(first: 5) { nodes { a: jobs(first: 2, filter: {status: [DONE, ERROR]}) { "
     "totalCount nodes { id } } b: batches(last: 2) { edges { node { id } } totalCount } "
     "c: jobs(first: 1, filter: {minRuns: 2}) { nodes { runs } totalCount } } } }",
+    # pageInfo's flags, both ways, the page short and full
+    "{ batches(first: 5) { nodes { jobs(first: 2) { pageInfo { hasNextPage hasPreviousPage "
+    "__typename } nodes { %s } } all: jobs(first: 100) { pageInfo { hasNextPage } nodes { id } "
+    "} } } }",
+    "{ batches(first: 5) { nodes { jobs(last: 1, filter: {minRuns: 1}) { pageInfo { "
+    "hasPreviousPage hasNextPage } edges { node { id status } } totalCount } } } }",
 ]
 
 

@@ -41,7 +41,7 @@ from sqlalchemy.sql.elements import ColumnElement as Element
 from jobgraph.db.types import UTCDateTime
 from jobgraph.query.order import Ordering
 from jobgraph.query.paging import Entity, count_within_statement, window_statement
-from jobgraph.query.spec import Listing
+from jobgraph.query.spec import Listing, PageRequest
 
 NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 KINDS = {"text": String, "int": Integer, "bool": Boolean, "enum": String, "time": UTCDateTime}
@@ -70,6 +70,15 @@ class Count:
     """How many rows the whole list holds within the parent, its window aside."""
 
 
+@dataclass(frozen=True)
+class PageFlag:
+    """pageInfo's hasNextPage (`next`) or hasPreviousPage. On the window's far side, one row
+    read past it tells; on its near side it is false, unless a cursor bounds the window
+    there (then only a read of its own tells, and the document cannot be written)."""
+
+    next: bool
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: reads are cached by it
 class Fields:
     """A JSON object, its keys in order."""
@@ -84,7 +93,7 @@ class EachRow:
     item: Fields
 
 
-Part = Constant | Value | Count | Fields | EachRow
+Part = Constant | Value | Count | PageFlag | Fields | EachRow
 Document = Fields
 
 
@@ -94,7 +103,7 @@ def supports(entity: Entity[Any], document: Document) -> bool:
     def fits(part: Part, in_row: bool) -> bool:
         if isinstance(part, Constant):
             return NAME.fullmatch(part.text) is not None
-        if isinstance(part, Count):
+        if isinstance(part, Count | PageFlag):
             return not in_row
         if isinstance(part, Value):
             column = entity.table.c.get(part.column)
@@ -128,6 +137,25 @@ def columns(document: Document) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _flags(part: Part) -> list[PageFlag]:
+    if isinstance(part, PageFlag):
+        return [part]
+    if isinstance(part, Fields):
+        return [flag for _key, item in part.items for flag in _flags(item)]
+    return []
+
+
+def _far(flag: PageFlag, window: PageRequest) -> bool:
+    """Whether the flag asks about the side the window reads toward."""
+    return flag.next != window.backward
+
+
+def fits_window(document: Document, window: PageRequest) -> bool:
+    """Whether the document can be written for this window (see PageFlag)."""
+    near_cursor = window.before if window.backward else window.after
+    return near_cursor is None or all(_far(flag, window) for flag in _flags(document))
+
+
 def page_document(
     entity: Entity[Any],
     ordering: Ordering,
@@ -139,10 +167,13 @@ def page_document(
 ) -> ColumnElement[str]:
     """The JSON text of the document over the listing's window of rows whose `parent` column
     equals `parent_id` (a column of the enclosing read), or NULL where a value does not fit."""
+    assert fits_window(document, listing.window)
     names = dict.fromkeys(columns(document))
     names.update(dict.fromkeys(column.name for column in ordering.columns()))
     after, before = keys
-    window = window_statement(
+    window = listing.window
+    probe = any(_far(flag, window) for flag in _flags(document))
+    rows = window_statement(
         entity,
         ordering,
         listing,
@@ -150,25 +181,50 @@ def page_document(
         before,
         extra=parent == parent_id,
         columns=[entity.table.c[name] for name in names],
-        probe=False,
+        probe=probe,
         outer=parent_id.table,
     ).subquery("document_rows")
+    page = _Page(rows, None, None)
+    if probe:  # the row read past the window is numbered out of the page
+        in_read_order = ordering.clauses(reverse=window.backward, source=rows.c)
+        place = func.row_number().over(order_by=in_read_order).label("place")
+        numbered = select(*rows.c, place).subquery("document_page")
+        page = _Page(numbered, numbered.c.place <= window.size, func.count() > window.size)
     count = count_within_statement(entity, parent.name, parent_id, listing.spec, "postgresql")
     total = count.correlate(parent_id.table).scalar_subquery()
-    writer = _Writer(window.c, ordering.clauses(source=window.c), total)
+    writer = _Writer(page, ordering.clauses(source=page.rows.c), total, window)
     text = writer.write(document)
     if writer.checks:
-        text = case((func.coalesce(func.bool_and(and_(*writer.checks)), true()), text))
-    return select(text).select_from(window).scalar_subquery()
+        valid = page.kept(func.bool_and(and_(*writer.checks)))
+        text = case((func.coalesce(valid, true()), text))
+    return select(text).select_from(page.rows).scalar_subquery()
+
+
+@dataclass(frozen=True)
+class _Page:
+    """The rows a document is written over: the window's, and with a row read past it, which
+    rows are the page's and whether more follow."""
+
+    rows: Any
+    in_page: Element[bool] | None
+    more: Element[bool] | None
+
+    def kept(self, aggregate: Any) -> Any:
+        """The aggregate over the page's rows only."""
+        return aggregate if self.in_page is None else aggregate.filter(self.in_page)
 
 
 class _Writer:
     """Writes a document as SQL: pieces of text joined with `||`, the fixed ones merged."""
 
-    def __init__(self, row: Any, order: Sequence[Any], total: Element[int]) -> None:
-        self.row = row
+    def __init__(
+        self, page: _Page, order: Sequence[Any], total: Element[int], window: PageRequest
+    ) -> None:
+        self.page = page
+        self.row = page.rows.c
         self.order = order
         self.total = total  # read only where a Count is written
+        self.window = window
         self.checks: list[Element[bool]] = []
 
     def write(self, part: Part) -> Element[str]:
@@ -181,9 +237,16 @@ class _Writer:
             return [self._value(part)]
         if isinstance(part, Count):
             return [cast(self.total, Text)]
+        if isinstance(part, PageFlag):
+            if not _far(part, self.window):
+                return ["false"]
+            assert self.page.more is not None
+            return [case((self.page.more, _sql_text("true")), else_=_sql_text("false"))]
         if isinstance(part, EachRow):
-            items = func.string_agg(
-                self.write(part.item), aggregate_order_by(_sql_text(","), *self.order)
+            items = self.page.kept(
+                func.string_agg(
+                    self.write(part.item), aggregate_order_by(_sql_text(","), *self.order)
+                )
             )
             return ["[", func.coalesce(items, _sql_text("")), "]"]
         pieces: list[str | Element[str]] = []

@@ -35,7 +35,7 @@ from jobgraph.graphql.compiled.plan import (
 )
 from jobgraph.graphql.compiled.rows import rows_builder
 from jobgraph.graphql.compiled.values import FallbackError
-from jobgraph.query import paging, selects
+from jobgraph.query import documents, paging, selects
 from jobgraph.query.order import Ordering
 from jobgraph.query.paging import Entity, Page
 from jobgraph.query.spec import InvalidQueryError, Listing, Scope, lookup_id
@@ -101,13 +101,13 @@ async def _by_ids(plan: ObjectPlan, ids: Sequence[str], run: Run) -> dict[str, d
     unique = list(dict.fromkeys(ids))
     if not unique:
         return {}
-    documents, nested = _nested_documents([plan], run)
+    written, nested = _nested_documents([plan], run)
     reads = [
         selects.rows_by_ids(plan.entity, _padded(chunk, chunk[0]), plan.columns, run.scope, nested)
         for chunk in _chunks(unique, IDS_PER_READ)
     ]
     rows = [row for found in await _together([run.fetch(r) for r in reads]) for row in found]
-    objects = await _objects(plan, rows, _positions(plan.columns, documents), run)
+    objects = await _objects(plan, rows, _positions(plan.columns, written), run)
     return {row[0]: obj for row, obj in zip(rows, objects, strict=True)}
 
 
@@ -208,7 +208,7 @@ class _Lists:
     columns: tuple[str, ...]
     pages: list[Page[Row] | None]  # None: no rows were selected, so none were read
     parent_ids: list[str | None]
-    documents: list[Connection]  # nested lists PostgreSQL wrote, a column each after `columns`
+    written: list[Connection]  # nested lists PostgreSQL wrote, a column each after `columns`
 
 
 def _read_columns(connection: Connection, ordering: Ordering) -> tuple[str, ...]:
@@ -229,12 +229,12 @@ async def _root_connection(connection: Connection, run: Run) -> dict[str, Any]:
     keys = paging.window_keys(ordering, listing.window)
     columns = _read_columns(connection, ordering)
     page = None
-    documents: list[Connection] = []
+    written: list[Connection] = []
     if _reads_rows(connection.fields):
-        documents, nested = _nested_documents(_node_plans(connection.fields), run)
+        written, nested = _nested_documents(_node_plans(connection.fields), run)
         read = selects.page(connection.entity, ordering, listing, keys, columns, nested)
         page = paging.to_page(listing, ordering, await run.fetch(read))
-    lists = _Lists(connection, listing, ordering, columns, [page], [None], documents)
+    lists = _Lists(connection, listing, ordering, columns, [page], [None], written)
     return (await _connections(lists, run))[0]
 
 
@@ -244,16 +244,16 @@ async def _nested_connections(connection: Connection, parent_ids: list[str], run
     keys = paging.window_keys(ordering, listing.window)
     columns = _read_columns(connection, ordering)
     pages: list[Page[Row] | None] = [None] * len(parent_ids)
-    documents: list[Connection] = []
+    written: list[Connection] = []
     if _reads_rows(connection.fields):
-        documents, nested = _nested_documents(_node_plans(connection.fields), run)
+        written, nested = _nested_documents(_node_plans(connection.fields), run)
         found = await _pages_by_parent(
             connection, listing, ordering, keys, columns, parent_ids, run, nested
         )
         pages = [found[parent_id] for parent_id in parent_ids]
     # Each row read by parent starts with its member index (selects.MEMBER).
     read = (selects.MEMBER, *columns)
-    lists = _Lists(connection, listing, ordering, read, pages, list(parent_ids), documents)
+    lists = _Lists(connection, listing, ordering, read, pages, list(parent_ids), written)
     return await _connections(lists, run)
 
 
@@ -295,7 +295,7 @@ async def _pages_by_parent(
 
 async def _connections(lists: _Lists, run: Run) -> list[dict[str, Any]]:
     connection = lists.connection
-    positions = _positions(lists.columns, lists.documents)
+    positions = _positions(lists.columns, lists.written)
     all_rows = [row for page in lists.pages if page is not None for row in page.rows]
     node_fields = _node_plans(connection.fields)
     objects = {id(plan): await _objects(plan, all_rows, positions, run) for plan in node_fields}
@@ -495,10 +495,10 @@ def _selects(fields: Sequence[ConnectionField], name: str) -> bool:
     return any(part.name == name for part in fields)
 
 
-def _positions(columns: Sequence[str], documents: Sequence[Connection] = ()) -> dict[str, int]:
+def _positions(columns: Sequence[str], written: Sequence[Connection] = ()) -> dict[str, int]:
     """Where each column is in a row read with these columns, then these documents."""
     found = {name: index for index, name in enumerate(columns)}
-    for index, part in enumerate(documents, start=len(columns)):
+    for index, part in enumerate(written, start=len(columns)):
         found[_document_column(part)] = index
     return found
 
@@ -513,17 +513,16 @@ def _nested_documents(
     """The nested lists of these plans that PostgreSQL writes in their parents' read."""
     if run.reader.dialect != "postgresql":
         return [], []
-    parts = [
-        part
-        for plan in plans
-        for part in plan.fields
-        if isinstance(part, Connection) and part.document is not None
-    ]
+    parts = []
     nested = []
-    for part in parts:
-        assert part.document is not None
+    for part in (part for plan in plans for part in plan.fields):
+        if not isinstance(part, Connection) or part.document is None:
+            continue
         assert part.parent_column is not None
         listing = run.listing(part)
+        if not documents.fits_window(part.document, listing.window):
+            continue  # a page flag only its own read answers: this list is read as rows
+        parts.append(part)
         ordering = part.entity.ordering(listing.order)
         keys = paging.window_keys(ordering, listing.window)
         nested.append(

@@ -391,14 +391,16 @@ def _connection(
 
 def _document(fields: Sequence[ConnectionField], entity: Entity[Any]) -> documents.Document | None:
     """The connection's answer as a document (query/documents.py): edges and nodes of plain
-    columns and type names, and totalCount; None for any other selection (a cursor, pageInfo,
-    a relation)."""
+    columns and type names, totalCount, and pageInfo's flags; None for any other selection (a
+    cursor, a relation)."""
 
     def connection_part(part: ConnectionField) -> documents.Part | None:
         if part.name == "__typename":
             return documents.Constant(part.typename)
         if part.name == "totalCount":
             return documents.Count()
+        if part.name == "pageInfo":
+            return object_part([(item.key, page_info_part(item)) for item in part.parts])
         if part.name == "nodes" and part.node is not None:
             node = node_part(part.node)
             return None if node is None else documents.EachRow(node)
@@ -406,6 +408,13 @@ def _document(fields: Sequence[ConnectionField], entity: Entity[Any]) -> documen
             edge = object_part([(item.key, edge_part(item)) for item in part.parts])
             return None if edge is None else documents.EachRow(edge)
         return None
+
+    def page_info_part(part: ConnectionField) -> documents.Part | None:
+        if part.name == "__typename":
+            return documents.Constant(part.typename)
+        if part.name in ("hasNextPage", "hasPreviousPage"):
+            return documents.PageFlag(next=part.name == "hasNextPage")
+        return None  # a cursor
 
     def edge_part(part: ConnectionField) -> documents.Part | None:
         if part.name == "__typename":
