@@ -47,6 +47,13 @@ WRITTEN = [
     "} } } }",
     "{ batches(first: 5) { nodes { jobs(last: 1, filter: {minRuns: 1}) { pageInfo { "
     "hasPreviousPage hasNextPage } edges { node { id status } } totalCount } } } }",
+    # cursors, by times (with nulls and the extremes), integers and text, both ways
+    "{ batches(first: 5) { nodes { jobs(first: 3) { pageInfo { startCursor endCursor } "
+    "edges { cursor node { %s } } } t: jobs(last: 2, orderBy: [{field: END_TIMESTAMP, "
+    "direction: DESC}]) { edges { cursor } pageInfo { endCursor startCursor } } } } }",
+    "{ projects(first: 5) { nodes { jobs(first: 4, orderBy: [{field: STATUS}, {field: RUNS, "
+    "direction: DESC}]) { edges { cursor } } batches(first: 3, orderBy: [{field: PRIORITY}]) "
+    "{ pageInfo { endCursor hasNextPage } edges { cursor node { id priority } } } } } }",
 ]
 
 

@@ -35,7 +35,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.sql.elements import ColumnElement as Element
 
 from jobgraph.db.types import UTCDateTime
@@ -44,6 +44,8 @@ from jobgraph.query.paging import Entity, count_within_statement, window_stateme
 from jobgraph.query.spec import Listing, PageRequest
 
 NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+NAME_LIST = re.compile(r"[_0-9A-Za-z|:,]+")  # an ordering's signature, written into cursors
+URLSAFE = ("+/\n", "-_")  # base64 as cursors write it: URL-safe, on one line, unpadded
 KINDS = {"text": String, "int": Integer, "bool": Boolean, "enum": String, "time": UTCDateTime}
 EARLIEST, LATEST = "0001-01-01 00:00:00+00", "9999-12-31 23:59:59.999999+00"
 TIME_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US'
@@ -79,6 +81,14 @@ class PageFlag:
     next: bool
 
 
+@dataclass(frozen=True)
+class Cursor:
+    """A cursor as order.py's encode_key writes it: an edge's own row's (`of` "row"), or
+    pageInfo's startCursor ("start") or endCursor ("end")."""
+
+    of: str
+
+
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: reads are cached by it
 class Fields:
     """A JSON object, its keys in order."""
@@ -93,7 +103,7 @@ class EachRow:
     item: Fields
 
 
-Part = Constant | Value | Count | PageFlag | Fields | EachRow
+Part = Constant | Value | Count | PageFlag | Cursor | Fields | EachRow
 Document = Fields
 
 
@@ -105,6 +115,8 @@ def supports(entity: Entity[Any], document: Document) -> bool:
             return NAME.fullmatch(part.text) is not None
         if isinstance(part, Count | PageFlag):
             return not in_row
+        if isinstance(part, Cursor):
+            return in_row == (part.of == "row")
         if isinstance(part, Value):
             column = entity.table.c.get(part.column)
             kind = KINDS.get(part.kind)
@@ -150,10 +162,30 @@ def _far(flag: PageFlag, window: PageRequest) -> bool:
     return flag.next != window.backward
 
 
-def fits_window(document: Document, window: PageRequest) -> bool:
-    """Whether the document can be written for this window (see PageFlag)."""
+def _parts(part: Part) -> list[Part]:
+    if isinstance(part, Fields):
+        return [part] + [found for _key, item in part.items for found in _parts(item)]
+    if isinstance(part, EachRow):
+        return [part, *_parts(part.item)]
+    return [part]
+
+
+def fits(document: Document, ordering: Ordering, window: PageRequest) -> bool:
+    """Whether the document can be written for this window in this order: a page flag on the
+    side a cursor bounds takes a read of its own (see PageFlag), and cursors are written for
+    orders by times, integers and text only (not by a float, whose JSON form differs)."""
     near_cursor = window.before if window.backward else window.after
-    return near_cursor is None or all(_far(flag, window) for flag in _flags(document))
+    if near_cursor is not None and not all(_far(flag, window) for flag in _flags(document)):
+        return False
+    if not any(isinstance(part, Cursor) for part in _parts(document)):
+        return True
+    if NAME_LIST.fullmatch(ordering.signature) is None:
+        return False
+    return all(
+        isinstance(column.type, UTCDateTime | String)
+        or (isinstance(column.type, Integer) and column.type.python_type is int)
+        for column in ordering.columns()
+    )
 
 
 def page_document(
@@ -167,7 +199,7 @@ def page_document(
 ) -> ColumnElement[str]:
     """The JSON text of the document over the listing's window of rows whose `parent` column
     equals `parent_id` (a column of the enclosing read), or NULL where a value does not fit."""
-    assert fits_window(document, listing.window)
+    assert fits(document, ordering, listing.window)
     names = dict.fromkeys(columns(document))
     names.update(dict.fromkeys(column.name for column in ordering.columns()))
     after, before = keys
@@ -192,7 +224,7 @@ def page_document(
         page = _Page(numbered, numbered.c.place <= window.size, func.count() > window.size)
     count = count_within_statement(entity, parent.name, parent_id, listing.spec, "postgresql")
     total = count.correlate(parent_id.table).scalar_subquery()
-    writer = _Writer(page, ordering.clauses(source=page.rows.c), total, window)
+    writer = _Writer(page, ordering, total, window)
     text = writer.write(document)
     if writer.checks:
         valid = page.kept(func.bool_and(and_(*writer.checks)))
@@ -218,11 +250,12 @@ class _Writer:
     """Writes a document as SQL: pieces of text joined with `||`, the fixed ones merged."""
 
     def __init__(
-        self, page: _Page, order: Sequence[Any], total: Element[int], window: PageRequest
+        self, page: _Page, ordering: Ordering, total: Element[int], window: PageRequest
     ) -> None:
         self.page = page
         self.row = page.rows.c
-        self.order = order
+        self.ordering = ordering
+        self.order = ordering.clauses(source=self.row)
         self.total = total  # read only where a Count is written
         self.window = window
         self.checks: list[Element[bool]] = []
@@ -242,6 +275,17 @@ class _Writer:
                 return ["false"]
             assert self.page.more is not None
             return [case((self.page.more, _sql_text("true")), else_=_sql_text("false"))]
+        if isinstance(part, Cursor):
+            if part.of == "row":
+                return ['"', self._cursor(), '"']
+            order = (
+                self.order
+                if part.of == "start"
+                else self.ordering.clauses(reverse=True, source=self.row)
+            )
+            cursors = func.array_agg(aggregate_order_by(self._cursor(), *order), type_=ARRAY(Text))
+            first = self.page.kept(cursors)[1]
+            return [func.coalesce(_joined(['"', first, '"']), _sql_text("null"))]
         if isinstance(part, EachRow):
             items = self.page.kept(
                 func.string_agg(
@@ -255,6 +299,26 @@ class _Writer:
             pieces += self._pieces(item)
         pieces.append("}" if part.items else "{}")
         return pieces
+
+    def _cursor(self) -> Element[str]:
+        """The row's cursor: its sort key as orjson writes it, in URL-safe base64. A text key
+        that is not ASCII fails the checks: Python writes it with json.dumps' escapes."""
+        pieces: list[str | Element[str]] = [f'["{self.ordering.signature}",[']
+        for index, column in enumerate(self.ordering.columns()):
+            value = self.row[column.name]
+            pieces.append("," if index else "")
+            if isinstance(column.type, UTCDateTime):
+                pieces.append(self._time(value))
+            elif isinstance(column.type, Integer):
+                pieces.append(func.coalesce(cast(value, Text), _sql_text("null")))
+            else:
+                ascii_only = func.octet_length(value) == func.char_length(value)
+                self.checks.append(or_(value.is_(None), ascii_only))
+                pieces.append(func.coalesce(cast(func.to_json(value), Text), _sql_text("null")))
+        pieces.append("]]")
+        key = func.encode(func.convert_to(_joined(pieces), _sql_text("UTF8")), _sql_text("base64"))
+        unsafe, safe = URLSAFE
+        return func.rtrim(func.translate(key, _sql_text(unsafe), _sql_text(safe)), _sql_text("="))
 
     def _value(self, part: Value) -> Element[str]:
         column = self.row[part.column]

@@ -520,10 +520,10 @@ def _nested_documents(
             continue
         assert part.parent_column is not None
         listing = run.listing(part)
-        if not documents.fits_window(part.document, listing.window):
-            continue  # a page flag only its own read answers: this list is read as rows
-        parts.append(part)
         ordering = part.entity.ordering(listing.order)
+        if not documents.fits(part.document, ordering, listing.window):
+            continue  # this list is read as rows
+        parts.append(part)
         keys = paging.window_keys(ordering, listing.window)
         nested.append(
             selects.Nested(part.entity, ordering, part.parent_column, listing, keys, part.document)

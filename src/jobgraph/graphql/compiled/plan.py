@@ -391,8 +391,8 @@ def _connection(
 
 def _document(fields: Sequence[ConnectionField], entity: Entity[Any]) -> documents.Document | None:
     """The connection's answer as a document (query/documents.py): edges and nodes of plain
-    columns and type names, totalCount, and pageInfo's flags; None for any other selection (a
-    cursor, a relation)."""
+    columns and type names, cursors, totalCount and pageInfo; None for any other selection
+    (a relation, a JSON field)."""
 
     def connection_part(part: ConnectionField) -> documents.Part | None:
         if part.name == "__typename":
@@ -414,11 +414,15 @@ def _document(fields: Sequence[ConnectionField], entity: Entity[Any]) -> documen
             return documents.Constant(part.typename)
         if part.name in ("hasNextPage", "hasPreviousPage"):
             return documents.PageFlag(next=part.name == "hasNextPage")
-        return None  # a cursor
+        if part.name in ("startCursor", "endCursor"):
+            return documents.Cursor("start" if part.name == "startCursor" else "end")
+        return None
 
     def edge_part(part: ConnectionField) -> documents.Part | None:
         if part.name == "__typename":
             return documents.Constant(part.typename)
+        if part.name == "cursor":
+            return documents.Cursor("row")
         return node_part(part.node) if part.name == "node" and part.node is not None else None
 
     def node_part(plan: ObjectPlan) -> documents.Fields | None:
