@@ -110,7 +110,7 @@ Document = Fields
 def supports(entity: Entity[Any], document: Document) -> bool:
     """Whether PostgreSQL can write this document over the entity's rows exactly."""
 
-    def fits(part: Part, in_row: bool) -> bool:
+    def writable(part: Part, in_row: bool) -> bool:
         if isinstance(part, Constant):
             return NAME.fullmatch(part.text) is not None
         if isinstance(part, Count | PageFlag):
@@ -126,10 +126,10 @@ def supports(entity: Entity[Any], document: Document) -> bool:
                 return False
             return isinstance(column.type, kind) and all(NAME.fullmatch(v) for v in part.allowed)
         if isinstance(part, EachRow):
-            return not in_row and fits(part.item, True)
-        return all(NAME.fullmatch(key) and fits(item, in_row) for key, item in part.items)
+            return not in_row and writable(part.item, True)
+        return all(NAME.fullmatch(key) and writable(item, in_row) for key, item in part.items)
 
-    return fits(document, False)
+    return writable(document, False)
 
 
 def columns(document: Document) -> tuple[str, ...]:
@@ -259,6 +259,7 @@ class _Writer:
         self.total = total  # read only where a Count is written
         self.window = window
         self.checks: list[Element[bool]] = []
+        self._row_cursor: Element[str] | None = None
 
     def write(self, part: Part) -> Element[str]:
         return _joined(self._pieces(part))
@@ -302,7 +303,13 @@ class _Writer:
 
     def _cursor(self) -> Element[str]:
         """The row's cursor: its sort key as orjson writes it, in URL-safe base64. A text key
-        that is not ASCII fails the checks: Python writes it with json.dumps' escapes."""
+        that is not ASCII fails the checks: Python writes it with json.dumps' escapes. Built
+        once, however many cursors the document writes."""
+        if self._row_cursor is None:
+            self._row_cursor = self._new_cursor()
+        return self._row_cursor
+
+    def _new_cursor(self) -> Element[str]:
         pieces: list[str | Element[str]] = [f'["{self.ordering.signature}",[']
         for index, column in enumerate(self.ordering.columns()):
             value = self.row[column.name]
@@ -352,7 +359,8 @@ class _Writer:
 
 def _joined(pieces: Sequence[str | Element[str]]) -> Element[str]:
     """The pieces one after the other, fixed text (str) merged: `||`, which costs far less
-    than concat(); no piece is ever NULL."""
+    than concat(). A NULL piece makes the whole NULL: the writer coalesces each value, and
+    counts on it where a value may be missing (the cursor of an empty page)."""
     merged: list[Element[str]] = []
     fixed = ""
     for piece in pieces:

@@ -45,7 +45,6 @@ from jobgraph.query.spec import (
     Listing,
     OffsetRequest,
     Scope,
-    ValueList,
 )
 from jobgraph.query.where import job_condition, job_count_condition
 
@@ -226,7 +225,7 @@ def pages_by_parent(
         written = _documents(nested, nested_variables, rows.c.id)
         return select(*rows.c, *written).order_by(rows.c[MEMBER], *in_order)
 
-    ids = ValueList(parent_ids) if lateral else tuple(parent_ids)
+    ids = shapes.ArrayValue(parent_ids) if lateral else tuple(parent_ids)
     fixed = (
         entity.table.name,
         ordering.signature,

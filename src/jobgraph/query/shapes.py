@@ -66,9 +66,20 @@ WALKED_SIZE = 1024
 _WALKED: dict[int, tuple[Any, Shape, tuple[Any, ...]]] = {}
 
 
+class ArrayValue(tuple[str, ...]):
+    """A list bound whole as one array parameter, whatever its length (PostgreSQL's parent
+    ids): unlike a ValueList, its length is no part of the shape, nor is a single value an
+    equality."""
+
+    __slots__ = ()
+
+
 def _shape(item: Any, values: list[Any]) -> Shape:
     if item is None or item is True or item is False:
         return item
+    if isinstance(item, ArrayValue):
+        values.append(tuple(item))
+        return "array"
     if isinstance(item, ValueList) and len(item) == 1:
         values.append(item[0])
         return ("list", 1)
@@ -104,6 +115,10 @@ def _shape(item: Any, values: list[Any]) -> Shape:
 def _template(item: Any, counter: list[int]) -> Any:
     if item is None or isinstance(item, bool):
         return item
+    if isinstance(item, ArrayValue):
+        array: BindParameter[Any] = bindparam(parameter_name(counter[0]))
+        counter[0] += 1
+        return array
     if isinstance(item, ValueList) and len(item) == 1:
         # One value: `column = $1`, so PostgreSQL may walk an index on (column, order) in
         # order; `= ANY($1)` on a leading column gives up the index's order.
