@@ -168,7 +168,15 @@ def window_statement(
         base = base.correlate(outer)
     window = listing.window
     limit = window.size + 1 if probe else window.size
-    return ordered(base, ordering, reverse=window.backward, limit=limit, after=after, before=before)
+    return ordered(
+        base,
+        ordering,
+        reverse=window.backward,
+        limit=limit,
+        after=after,
+        before=before,
+        fixed_size=True,
+    )
 
 
 def ordered(
@@ -181,11 +189,13 @@ def ordered(
     after: Sequence[Any] | None = None,
     before: Sequence[Any] | None = None,
     reach: Any = None,
+    fixed_size: bool = False,
 ) -> Select[Any]:
     """`base` in the ordering (reversed if asked), past the keyset bounds, one window of it.
 
     `reach` is limit + offset, capped where a database's 64-bit LIMIT ends; templates pass
-    it as a parameter of its own.
+    it as a parameter of its own. `fixed_size`: the limit is part of the statement's shape (a
+    keyset page's), so it is written into the SQL (see _cut).
 
     An order by one nullable column is read as two index-friendly parts, the rows with a
     value and then the rows without, so an index on (column, id) serves both directions.
@@ -199,7 +209,8 @@ def ordered(
             statement = statement.where(ordering.after(after))
         if before is not None:
             statement = statement.where(ordering.before(before))
-        return _cut(statement.order_by(*ordering.clauses(reverse=reverse)), limit, offset)
+        in_order = statement.order_by(*ordering.clauses(reverse=reverse))
+        return _cut(in_order, limit, offset, fixed_size)
     ascending = (ordering.terms[0].direction == OrderDirection.ASC) != reverse
     valued, unvalued = _split_on_nulls(ordering, lead, after, before)
     parts = [
@@ -213,7 +224,7 @@ def ordered(
     if reverse:
         parts.reverse()  # going backward, the rows without a value come first
     members = [
-        select(literal(rank).label("part"), *_cut(part, reach, 0).subquery().c)
+        select(literal(rank).label("part"), *_cut(part, reach, 0, fixed_size).subquery().c)
         for rank, part in enumerate(parts)
     ]
     union = union_all(*members).subquery()
@@ -221,16 +232,17 @@ def ordered(
     in_order = select(*(union.c[name] for name in names)).order_by(
         union.c.part, *_direction([union.c[lead.name], union.c.id], ascending)
     )
-    return _cut(in_order, limit, offset)
+    return _cut(in_order, limit, offset, fixed_size)
 
 
-def _cut(statement: Select[Any], limit: Any, offset: Any) -> Select[Any]:
-    """LIMIT and OFFSET. A size fixed by the statement's shape (a keyset page's) is written
-    into the SQL, and an offset of 0 left out: PostgreSQL then costs a prepared statement's
+def _cut(statement: Select[Any], limit: Any, offset: Any, fixed_size: bool) -> Select[Any]:
+    """LIMIT and OFFSET, an offset of 0 left out. A size fixed by the statement's shape (a
+    keyset page's) is written into the SQL: PostgreSQL then costs a prepared statement's
     generic plan right and keeps it, instead of planning again at every run as it does for a
-    LIMIT it cannot see. A template's parameter (REST's limit and offset) stays one."""
-    if isinstance(limit, int):
-        limit = literal_column(str(limit))
+    LIMIT it cannot see. Any other limit (REST's) stays a parameter, so all its values share
+    one statement."""
+    if fixed_size:
+        limit = literal_column(str(int(limit)))
     statement = statement.limit(limit)
     return statement if isinstance(offset, int) and offset == 0 else statement.offset(offset)
 
