@@ -15,6 +15,7 @@ NULL, and the caller answers that request another way.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -132,42 +133,29 @@ def supports(entity: Entity[Any], document: Document) -> bool:
     return writable(document, False)
 
 
+@functools.lru_cache(maxsize=1024)  # documents are hashed by identity; requests reuse them
+def _parts(part: Part) -> tuple[Part, ...]:
+    """The part and every part within it, in writing order."""
+    if isinstance(part, Fields):
+        return (part, *(found for _key, item in part.items for found in _parts(item)))
+    if isinstance(part, EachRow):
+        return (part, *_parts(part.item))
+    return (part,)
+
+
 def columns(document: Document) -> tuple[str, ...]:
     """The columns the document reads, in first use order."""
-    found: dict[str, None] = {}
-
-    def walk(part: Part) -> None:
-        if isinstance(part, Value):
-            found[part.column] = None
-        elif isinstance(part, EachRow):
-            walk(part.item)
-        elif isinstance(part, Fields):
-            for _key, item in part.items:
-                walk(item)
-
-    walk(document)
-    return tuple(found)
+    names = (part.column for part in _parts(document) if isinstance(part, Value))
+    return tuple(dict.fromkeys(names))
 
 
-def _flags(part: Part) -> list[PageFlag]:
-    if isinstance(part, PageFlag):
-        return [part]
-    if isinstance(part, Fields):
-        return [flag for _key, item in part.items for flag in _flags(item)]
-    return []
+def _flags(document: Document) -> list[PageFlag]:
+    return [part for part in _parts(document) if isinstance(part, PageFlag)]
 
 
 def _far(flag: PageFlag, window: PageRequest) -> bool:
     """Whether the flag asks about the side the window reads toward."""
     return flag.next != window.backward
-
-
-def _parts(part: Part) -> list[Part]:
-    if isinstance(part, Fields):
-        return [part] + [found for _key, item in part.items for found in _parts(item)]
-    if isinstance(part, EachRow):
-        return [part, *_parts(part.item)]
-    return [part]
 
 
 def fits(document: Document, ordering: Ordering, window: PageRequest) -> bool:
@@ -258,8 +246,13 @@ class _Writer:
         self.order = ordering.clauses(source=self.row)
         self.total = total  # read only where a Count is written
         self.window = window
-        self.checks: list[Element[bool]] = []
+        # What every written value must satisfy, once per column and kind of check.
+        self._checks: dict[tuple[str, str], Element[bool]] = {}
         self._row_cursor: Element[str] | None = None
+
+    @property
+    def checks(self) -> list[Element[bool]]:
+        return list(self._checks.values())
 
     def write(self, part: Part) -> Element[str]:
         return _joined(self._pieces(part))
@@ -320,7 +313,7 @@ class _Writer:
                 pieces.append(func.coalesce(cast(value, Text), _sql_text("null")))
             else:
                 ascii_only = func.octet_length(value) == func.char_length(value)
-                self.checks.append(or_(value.is_(None), ascii_only))
+                self._checks[("ascii", column.name)] = or_(value.is_(None), ascii_only)
                 pieces.append(func.coalesce(cast(func.to_json(value), Text), _sql_text("null")))
         pieces.append("]]")
         key = func.encode(func.convert_to(_joined(pieces), _sql_text("UTF8")), _sql_text("base64"))
@@ -338,13 +331,14 @@ class _Writer:
             return self._time(column)
         if part.kind == "enum":
             allowed = [_sql_text(value) for value in sorted(part.allowed)]
-            self.checks.append(or_(column.is_(None), column.in_(allowed)))
+            self._checks[("enum", part.column)] = or_(column.is_(None), column.in_(allowed))
         return func.coalesce(cast(func.to_json(column), Text), null)
 
     def _time(self, column: Any) -> Element[str]:
         infinity, minus_infinity = (_sql_time(text) for text in ("infinity", "-infinity"))
         within = column.between(_sql_time(EARLIEST), _sql_time(LATEST))
-        self.checks.append(or_(column.is_(None), within, column.in_([infinity, minus_infinity])))
+        check = or_(column.is_(None), within, column.in_([infinity, minus_infinity]))
+        self._checks[("time", column.name)] = check
         utc = func.timezone(_sql_text("UTC"), column)
         written = func.replace(
             func.to_char(utc, _sql_text(TIME_FORMAT)), _sql_text(".000000"), _sql_text("")
